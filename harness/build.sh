@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build.sh - configure and build a kernel for the harness.
+#
+#   build.sh test    our DAMON, test config (KUnit, lockdep, debug options)
+#   build.sh bench   our DAMON, benchmark config (no debug options)
+#   build.sh ref     upstream's DAMON left in place, benchmark config
+#   build.sh ref-test  upstream's DAMON left in place, test config
+#
+# Out-of-tree object directories under $BUILD/obj-<kind>; ccache; all cores.
+# Prints the path of the bzImage on the last line.
+set -euo pipefail
+
+HARNESS=$(cd "$(dirname "$0")" && pwd)
+REPO=${REPO:-$(dirname "$HARNESS")}
+BUILD=${BUILD:-$REPO/build}
+export REPO BUILD
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+kind=${1:-test}
+case $kind in
+test|bench)	src=$("$HARNESS/tree.sh" ours | tail -1); frag=$kind ;;
+ref)		src=$("$HARNESS/tree.sh" ref | tail -1); frag=bench ;;
+ref-test)	src=$("$HARNESS/tree.sh" ref | tail -1); frag=test ;;
+*)		die "usage: build.sh test|bench|ref|ref-test" ;;
+esac
+obj=$BUILD/obj-$kind
+mkdir -p "$obj"
+
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export KBUILD_BUILD_TIMESTAMP="2024-01-01"
+export KBUILD_BUILD_USER=damon KBUILD_BUILD_HOST=harness
+CC="ccache gcc"
+command -v ccache >/dev/null || CC=gcc
+JOBS=${JOBS:-$(nproc)}
+MAKE=(make -s -C "$src" O="$obj" CC="$CC" HOSTCC="$CC" -j"$JOBS")
+
+frags=("$HARNESS/config/base.config" "$HARNESS/config/$frag.config")
+want_hash=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want_hash" ]; then
+	echo "build.sh: configuring $obj ($frag)"
+	"${MAKE[@]}" x86_64_defconfig >/dev/null
+	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
+		"$obj/.config" "$src/kernel/configs/kvm_guest.config" "${frags[@]}") \
+		> "$obj/merge_config.log" 2>&1 || { cat "$obj/merge_config.log"; die "merge_config failed"; }
+	"${MAKE[@]}" olddefconfig >/dev/null
+	echo "$want_hash" > "$obj/.fragments-hash"
+fi
+
+# Options we rely on must have survived olddefconfig; DAMON sub-options are
+# checked only when our Kconfig defines them.
+need=(CONFIG_SMP CONFIG_NUMA CONFIG_9P_FS CONFIG_NET_9P_VIRTIO CONFIG_ZRAM
+      CONFIG_SWAP CONFIG_MEMCG CONFIG_TRANSPARENT_HUGEPAGE CONFIG_MIGRATION
+      CONFIG_EVENT_TRACING CONFIG_PERF_EVENTS CONFIG_DAMON)
+[ "$frag" = test ] && need+=(CONFIG_KUNIT CONFIG_PROVE_LOCKING
+	CONFIG_DEBUG_ATOMIC_SLEEP CONFIG_DEBUG_LIST CONFIG_DEBUG_VM)
+for o in "${need[@]}"; do
+	grep -q "^$o=y" "$obj/.config" || die "$o is not =y in $obj/.config"
+done
+if [ "$frag" = test ]; then
+	for o in $(grep -o '^config DAMON[A-Z_]*KUNIT_TEST' "$src/mm/damon/Kconfig" | cut -d' ' -f2); do
+		grep -q "^CONFIG_$o=y" "$obj/.config" ||
+			die "CONFIG_$o is defined but not built in: add it to config/test.config"
+	done
+fi
+
+echo "build.sh: building $kind kernel in $obj"
+"${MAKE[@]}" bzImage
+echo "$obj/arch/x86/boot/bzImage"

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""report.py - monitor the demo workload with DAMON and print what it saw.
+
+Runs in the guest.  Starts the workload, sets DAMON up through sysfs only
+(/sys/kernel/mm/damon/admin), records the damon_aggregated tracepoint from
+tracefs, and prints a table of regions and an ASCII heatmap over time with
+the workload's ground truth (which area was hot, which warm) beside it.
+
+    report.py vaddr|paddr [--seconds-per-phase S] [--phases N] [--mib N]
+
+Exit status: 0 when monitoring worked, 3 when a piece DAMON needs is not
+in this kernel yet (the message says which), 1 on any other failure.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+ADMIN = "/sys/kernel/mm/damon/admin"
+TRACEFS = "/sys/kernel/tracing"
+EVENT = TRACEFS + "/events/damon/damon_aggregated"
+BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../build"))
+WORKLOAD = os.path.join(BUILD, "bin", "workload")
+SHADES = " .:-=+*#%@"
+
+SAMPLE_US = 5000
+AGGR_US = 100000
+
+
+class Missing(Exception):
+    """A part of DAMON that the demo needs is not in this kernel yet."""
+
+
+def wr(path, val):
+    try:
+        with open(path, "w") as f:
+            f.write(str(val))
+    except OSError as e:
+        raise RuntimeError("writing %r to %s: %s" % (val, path, e.strerror)) from e
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def require(path, what):
+    if not os.path.exists(path):
+        raise Missing("%s: %s does not exist" % (what, path))
+
+
+def biggest_system_ram():
+    best = (0, 0)
+    with open("/proc/iomem") as f:
+        for l in f:
+            if l.startswith(" ") or "System RAM" not in l:
+                continue
+            s, e = (int(x, 16) for x in l.split(":")[0].strip().split("-"))
+            if e + 1 - s > best[1] - best[0]:
+                best = (s, e + 1)
+    return best
+
+
+def setup_damon(ops, pid, region):
+    require(ADMIN, "DAMON sysfs interface (issue 5)")
+    wr(ADMIN + "/kdamonds/nr_kdamonds", 1)
+    kd = ADMIN + "/kdamonds/0"
+    wr(kd + "/contexts/nr_contexts", 1)
+    ctx = kd + "/contexts/0"
+    avail = rd(ctx + "/avail_operations").split()
+    if ops not in avail:
+        raise Missing("operation set %r (issue 4): avail_operations is %r" % (ops, avail))
+    wr(ctx + "/operations", ops)
+    iv = ctx + "/monitoring_attrs/intervals"
+    wr(iv + "/sample_us", SAMPLE_US)
+    wr(iv + "/aggr_us", AGGR_US)
+    wr(ctx + "/monitoring_attrs/nr_regions/min", 10)
+    wr(ctx + "/monitoring_attrs/nr_regions/max", 1000)
+    wr(ctx + "/targets/nr_targets", 1)
+    tgt = ctx + "/targets/0"
+    if pid is not None:
+        wr(tgt + "/pid_target", pid)
+    if region is not None:
+        wr(tgt + "/regions/nr_regions", 1)
+        wr(tgt + "/regions/0/start", region[0])
+        wr(tgt + "/regions/0/end", region[1])
+    return kd
+
+
+class TraceReader(threading.Thread):
+    """Collects damon_aggregated records into per-aggregation snapshots."""
+    LINE = re.compile(r"damon_aggregated: target_id=(\d+) nr_regions=(\d+) "
+                      r"(\d+)-(\d+): (\d+) (\d+)")
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.snapshots = []     # (time, [(start, end, nr_accesses, age)])
+        self.stop = False
+
+    def run(self):
+        cur, want = [], 0
+        with open(TRACEFS + "/trace_pipe") as f:
+            while not self.stop:
+                l = f.readline()
+                m = self.LINE.search(l)
+                if not m:
+                    continue
+                nr, s, e, acc, age = (int(x) for x in m.groups()[1:])
+                if not cur:
+                    want = nr
+                cur.append((s, e, acc, age))
+                if len(cur) == want:
+                    self.snapshots.append((time.monotonic(), cur))
+                    cur = []
+
+
+def start_workload(args):
+    log = "/tmp/workload-%d.log" % os.getpid()
+    p = subprocess.Popen([WORKLOAD, "--mib", str(args.mib), "--phase-s",
+                          str(args.seconds_per_phase), "--phases", str(args.phases),
+                          "--tlb-refresh-ms", "20", "--log", log])
+    for _ in range(100):
+        if os.path.exists(log) and "start=" in open(log).read():
+            break
+        time.sleep(0.1)
+    head = open(log).readline()
+    kv = dict(x.split("=") for x in head.split()[1:])
+    return p, log, int(kv["start"], 16), int(kv["end"], 16), float(kv["t0"])
+
+
+def parse_phases(log, t0):
+    phases = []
+    for l in open(log):
+        m = re.match(r"t=([\d.]+) phase=(\d+) hot=(\w+)-(\w+) warm=(\w+)-(\w+)", l)
+        if m:
+            phases.append((t0 + float(m.group(1)), int(m.group(2)),
+                           int(m.group(3), 16), int(m.group(5), 16)))
+    return phases
+
+
+def hsize(n):
+    for u in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or u == "TiB":
+            return ("%d %s" % (n, u)) if u == "B" else ("%.1f %s" % (n, u))
+        n /= 1024.0
+
+
+def heat_row(regions, lo, hi, cols, max_acc):
+    """Access rate per column of [lo, hi), size-weighted over regions."""
+    width = (hi - lo) / cols
+    row = []
+    for c in range(cols):
+        cs, ce = lo + c * width, lo + (c + 1) * width
+        w = v = 0.0
+        for s, e, acc, _ in regions:
+            o = min(e, ce) - max(s, cs)
+            if o > 0:
+                w += o
+                v += o * acc
+        row.append(v / w / max_acc if w else None)
+    return row
+
+
+def shade(x):
+    if x is None:
+        return "~"
+    return SHADES[min(len(SHADES) - 1, int(round(x * (len(SHADES) - 1))))]
+
+
+def report(ops, snaps, phases, lo, hi, area_bytes, cols=64):
+    max_acc = AGGR_US // SAMPLE_US
+    print("\n=== DAMON %s: regions of the last snapshot within the workload's "
+          "%s (%#x-%#x) ===" % (ops, hsize(hi - lo), lo, hi) if ops == "vaddr" else
+          "\n=== DAMON %s: regions of the last snapshot (%s of physical memory) ===" %
+          (ops, hsize(hi - lo)))
+    last = snaps[-1][1]
+    print("%-33s %10s %12s %10s" % ("address range", "size", "access rate", "age"))
+    for s, e, acc, age in last:
+        if e <= lo or s >= hi:
+            continue
+        print("%#15x-%#-17x %10s %11d%% %8.1f s" %
+              (s, e, hsize(e - s), 100 * acc // max_acc, age * AGGR_US / 1e6))
+    print("\n=== heatmap: time runs down, one row per %.1f s; address runs right, "
+          "%d columns of %s ===" % (0.5, cols, hsize((hi - lo) // cols)))
+    print("    shades from idle to hot: '%s'   '~' = not monitored" % SHADES)
+    if ops == "vaddr":
+        print("    ground truth: H = hot area, W = warm area of the phase\n")
+    t0 = snaps[0][0]
+    bucket, rows = 0.5, {}
+    for t, regs in snaps:
+        rows.setdefault(int((t - t0) / bucket), []).append(heat_row(regs, lo, hi, cols, max_acc))
+    for k in sorted(rows):
+        acc_rows = rows[k]
+        avg = []
+        for c in range(cols):
+            vals = [r[c] for r in acc_rows if r[c] is not None]
+            avg.append(sum(vals) / len(vals) if vals else None)
+        t = t0 + k * bucket
+        truth = ""
+        if ops == "vaddr":
+            ph = [p for p in phases if p[0] <= t]
+            if ph:
+                _, n, hot, warm = ph[-1]
+                tr = [" "] * cols
+                for base, ch in ((warm, "W"), (hot, "H")):
+                    for c in range(cols):
+                        mid = lo + (c + 0.5) * (hi - lo) / cols
+                        if base <= mid < base + area_bytes:
+                            tr[c] = ch
+                truth = " |%s| phase %d" % ("".join(tr), n)
+        print("%5.1fs |%s|%s" % (k * bucket, "".join(shade(x) for x in avg), truth))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ops", choices=["vaddr", "paddr"])
+    ap.add_argument("--seconds-per-phase", type=float, default=3)
+    ap.add_argument("--phases", type=int, default=4)
+    ap.add_argument("--mib", type=int, default=128)
+    args = ap.parse_args()
+    kd = None
+    wl = None
+    try:
+        require(ADMIN, "DAMON sysfs interface (issue 5)")
+        require(EVENT, "tracepoint damon:damon_aggregated (issue 3)")
+        wl, log, lo, hi, wl_t0 = start_workload(args)
+        if args.ops == "vaddr":
+            kd = setup_damon("vaddr", wl.pid, None)
+            view = (lo, hi)
+        else:
+            ram = biggest_system_ram()
+            kd = setup_damon("paddr", None, ram)
+            view = ram
+        wr(EVENT + "/enable", 1)
+        reader = TraceReader()
+        reader.start()
+        wr(kd + "/state", "on")
+        wl.wait()
+        wr(kd + "/state", "off")
+        kd = None
+        wr(EVENT + "/enable", 0)
+        reader.stop = True
+        time.sleep(0.3)
+        if not reader.snapshots:
+            raise Missing("monitoring results: no damon_aggregated records "
+                          "were emitted (monitoring core, issues 3 and 4)")
+        area = (hi - lo) // 8
+        report(args.ops, reader.snapshots, parse_phases(log, wl_t0), view[0],
+               view[1], area)
+        return 0
+    except Missing as e:
+        print("demo: cannot monitor with %s yet; missing: %s" % (args.ops, e))
+        return 3
+    except RuntimeError as e:
+        print("demo: %s" % e)
+        return 1
+    finally:
+        if kd:
+            try:
+                wr(kd + "/state", "off")
+            except RuntimeError:
+                pass
+        if wl and wl.poll() is None:
+            wl.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * workload - a process with a known, time-varying memory access pattern.
+ *
+ * The mapping is cut into NR_AREAS equal areas.  In phase p the area
+ * (p % NR_AREAS) is hot (every page touched on every pass), the area half
+ * way round is warm (touched on one pass in WARM_EVERY), and the rest stay
+ * cold (touched once, at start).  Each phase change is logged with a
+ * monotonic timestamp and the hot and warm address ranges, so a report can
+ * be checked against the ground truth.
+ *
+ * Under QEMU TCG a page that stays in the software TLB does not get its
+ * Accessed bit set again after DAMON clears it; with --tlb-refresh-ms the
+ * workload ping-pongs with a child pinned to the same CPU, and the switch
+ * between user processes reloads the TLB.
+ *
+ * Usage: workload [--mib N] [--phase-s S] [--phases N] [--tlb-refresh-ms M]
+ *                 [--log FILE]
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NR_AREAS	8
+#define WARM_EVERY	8
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void touch(char *p, size_t len, size_t page)
+{
+	for (size_t off = 0; off < len; off += page)
+		p[off]++;
+}
+
+/* Child end of the TLB-refresh ping-pong: echo every byte back. */
+static void pong(int rfd, int wfd)
+{
+	char c;
+
+	while (read(rfd, &c, 1) == 1)
+		if (write(wfd, &c, 1) != 1)
+			break;
+	_exit(0);
+}
+
+static void pin_to_current_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = 256, page = sysconf(_SC_PAGESIZE);
+	double phase_s = 5, refresh_ms = 0;
+	int nr_phases = 8, to_child[2], from_child[2];
+	FILE *log = stdout;
+	pid_t child = -1;
+	static const struct option opts[] = {
+		{ "mib", required_argument, NULL, 'm' },
+		{ "phase-s", required_argument, NULL, 's' },
+		{ "phases", required_argument, NULL, 'n' },
+		{ "tlb-refresh-ms", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mib = strtoul(optarg, NULL, 0); break;
+		case 's': phase_s = atof(optarg); break;
+		case 'n': nr_phases = atoi(optarg); break;
+		case 't': refresh_ms = atof(optarg); break;
+		case 'l':
+			log = fopen(optarg, "w");
+			if (!log) {
+				perror(optarg);
+				return 1;
+			}
+			break;
+		default:
+			fprintf(stderr, "usage: %s [--mib N] [--phase-s S] [--phases N] [--tlb-refresh-ms M] [--log F]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!mib || phase_s <= 0 || nr_phases <= 0) {
+		fprintf(stderr, "workload: bad arguments\n");
+		return 2;
+	}
+
+	size_t len = mib << 20, area = len / NR_AREAS;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	/* Keep the demo's regions page-grained, like most of a real heap. */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	touch(buf, len, page);
+
+	if (refresh_ms > 0) {
+		pin_to_current_cpu();
+		if (pipe(to_child) || pipe(from_child)) {
+			perror("pipe");
+			return 1;
+		}
+		child = fork();
+		if (child == 0) {
+			close(to_child[1]);
+			close(from_child[0]);
+			pong(to_child[0], from_child[1]);
+		}
+		close(to_child[0]);
+		close(from_child[1]);
+	}
+
+	double t0 = now(), last_refresh = t0;
+
+	/* t0 is CLOCK_MONOTONIC, so readers can line events up with it. */
+	fprintf(log, "workload pid=%d start=%#lx end=%#lx areas=%d area_bytes=%zu t0=%.3f\n",
+		getpid(), (unsigned long)buf, (unsigned long)(buf + len),
+		NR_AREAS, area, t0);
+	fflush(log);
+
+	for (int p = 0; p < nr_phases; p++) {
+		int hot = p % NR_AREAS, warm = (hot + NR_AREAS / 2) % NR_AREAS;
+		double end = t0 + (p + 1) * phase_s;
+		unsigned long pass = 0;
+
+		fprintf(log, "t=%.3f phase=%d hot=%#lx-%#lx warm=%#lx-%#lx\n",
+			now() - t0, p,
+			(unsigned long)(buf + hot * area),
+			(unsigned long)(buf + (hot + 1) * area),
+			(unsigned long)(buf + warm * area),
+			(unsigned long)(buf + (warm + 1) * area));
+		fflush(log);
+		while (now() < end) {
+			touch(buf + hot * area, area, page);
+			if (pass++ % WARM_EVERY == 0)
+				touch(buf + warm * area, area, page);
+			if (child > 0 && (now() - last_refresh) * 1000 >= refresh_ms) {
+				char b = 0;
+
+				if (write(to_child[1], &b, 1) != 1 ||
+				    read(from_child[0], &b, 1) != 1)
+					break;
+				last_refresh = now();
+			}
+		}
+	}
+	fprintf(log, "t=%.3f done\n", now() - t0);
+	fflush(log);
+	if (child > 0) {
+		close(to_child[1]);
+		waitpid(child, NULL, 0);
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Smoke test of the real damo tool against the running kernel, in the guest:
+# features, start on a workload, report access, stop.  One line per step:
+#   HARNESS-RESULT damo:<step> PASS|FAIL|SKIP <detail>
+
+WORKLOAD=$BUILD/bin/workload
+ADMIN=/sys/kernel/mm/damon/admin
+
+result() { echo "HARNESS-RESULT damo:$1 $2 ${3:-}"; }
+
+step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
+	local name=$1 out rc
+	shift
+	echo "# damo:$name: $*"
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/#   /' | head -60
+	LAST_OUT=$out
+	[ $rc -eq 0 ]
+}
+
+if ! command -v damo >/dev/null; then
+	for s in features start report-access stop; do
+		result $s FAIL "damo is not installed"
+	done
+	exit 0
+fi
+damo version
+
+if step features damo features --invalidate_cache supported &&
+   echo "$LAST_OUT" | grep -q "interface/damon_sysfs"; then
+	result features PASS
+else
+	result features FAIL "damo features failed or found no sysfs interface"
+fi
+
+"$WORKLOAD" --mib 64 --phase-s 4 --phases 4 --tlb-refresh-ms 20 --log /tmp/workload.log &
+wl=$!
+sleep 1
+
+if step start damo start "$wl" && grep -q on $ADMIN/kdamonds/0/state 2>/dev/null; then
+	result start PASS
+else
+	result start FAIL "damo start failed or no kdamond is on"
+fi
+
+sleep 3
+if step report-access damo report access &&
+   echo "$LAST_OUT" | grep -qE "[0-9]+ +(B|KiB|MiB|GiB)"; then
+	result report-access PASS
+else
+	result report-access FAIL "no regions reported"
+fi
+
+if step stop damo stop && ! grep -q on $ADMIN/kdamonds/*/state 2>/dev/null &&
+   [ -d $ADMIN ]; then
+	result stop PASS
+else
+	result stop FAIL "damo stop failed or a kdamond is still on"
+fi
+kill $wl 2>/dev/null
+wait 2>/dev/null
+exit 0
