@@ -8,7 +8,8 @@
 #   build.sh ref     upstream's DAMON left in place, benchmark config
 #   build.sh ref-test  upstream's DAMON left in place, test config
 #
-# Out-of-tree object directories under $BUILD/obj-<kind>; ccache; all cores.
+# Out-of-tree object directories $BUILD/obj-<kind> (ours) and
+# $BUILD/ref/obj-<test|bench> (reference); ccache; all cores.
 # Prints the path of the bzImage on the last line.
 set -euo pipefail
 
@@ -26,10 +27,15 @@ ref)		src=$("$HARNESS/tree.sh" ref | tail -1); frag=bench ;;
 ref-test)	src=$("$HARNESS/tree.sh" ref | tail -1); frag=test ;;
 *)		die "usage: build.sh test|bench|ref|ref-test" ;;
 esac
-obj=$BUILD/obj-$kind
+base=$(dirname "$src")
+obj=$base/obj-${kind#ref-}
+[ "$kind" = ref ] && obj=$base/obj-bench
 mkdir -p "$obj"
 
-export CCACHE_BASEDIR=$BUILD
+# Our tree and the reference tree sit at the same depth below their base
+# directories, so with CCACHE_BASEDIR the compiler command lines match and
+# the reference build mostly hits the cache.
+export CCACHE_BASEDIR=$base
 export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 export KBUILD_BUILD_TIMESTAMP="2024-01-01"
 export KBUILD_BUILD_USER=damon KBUILD_BUILD_HOST=harness
@@ -60,7 +66,7 @@ need=(CONFIG_SMP CONFIG_NUMA CONFIG_9P_FS CONFIG_NET_9P_VIRTIO CONFIG_ZRAM
 for o in "${need[@]}"; do
 	grep -q "^$o=y" "$obj/.config" || die "$o is not =y in $obj/.config"
 done
-if [ "$frag" = test ]; then
+if [ "$kind" = test ]; then
 	for o in $(grep -o '^config DAMON[A-Z_]*KUNIT_TEST' "$src/mm/damon/Kconfig" | cut -d' ' -f2); do
 		grep -q "^CONFIG_$o=y" "$obj/.config" ||
 			die "CONFIG_$o is defined but not built in: add it to config/test.config"

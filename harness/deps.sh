@@ -25,7 +25,13 @@ fi
 # The real DAMON user-space tool; the guest sees it through the shared root.
 if ! command -v damo >/dev/null 2>&1; then
 	echo "deps.sh: installing damo (pip)"
+	if ! python3 -m pip --version >/dev/null 2>&1; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends python3-pip >/dev/null
+	fi
+	# Debian's own python3 refuses pip installs without the flag (PEP 668)
 	python3 -m pip install -q damo 2>/dev/null ||
 		python3 -m pip install -q --break-system-packages damo
+	hash -r
 fi
 command -v damo >/dev/null || { echo "deps.sh: damo not on PATH" >&2; exit 1; }

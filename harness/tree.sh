@@ -157,8 +157,10 @@ ours)
 	echo "$BUILD/src"
 	;;
 ref)
-	extract "$BUILD/ref-src"
-	echo "$BUILD/ref-src"
+	# same depth below its own base as ours, so that relative paths in
+	# compiler command lines (and hence ccache hits) are the same
+	extract "$BUILD/ref/src"
+	echo "$BUILD/ref/src"
 	;;
 upstream-selftests)
 	dest=$BUILD/upstream-selftests
