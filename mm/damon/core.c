@@ -1689,7 +1689,7 @@ bool damon_is_running(struct damon_ctx *ctx)
 	bool running;
 
 	mutex_lock(&ctx->kdamond_lock);
-	running = ctx->kdamond != NULL;
+	running = !!ctx->kdamond;
 	mutex_unlock(&ctx->kdamond_lock);
 	return running;
 }

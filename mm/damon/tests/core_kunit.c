@@ -634,7 +634,7 @@ static void damon_core_call_and_walk_running(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, damon_call(ctx, repeat), 0);
 	/* bounded wait for at least two runs; not a timing assertion */
 	for (i = 0; i < 1000 && atomic_read(&nr_repeats) < 2; i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_GE(test, atomic_read(&nr_repeats), 2);
 	/* stopping cancels (and frees) the repeat request */
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
@@ -654,8 +654,74 @@ static void damon_core_stops_on_invalid_targets(struct kunit *test)
 	WRITE_ONCE(fake.targets_valid, false);
 	/* bounded wait; the kdamond checks once per sampling interval */
 	for (i = 0; i < 1000 && damon_is_running(ctx); i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+}
+
+struct commit_args {
+	struct damon_ctx *dst, *src;
+};
+
+static int commit_in_kdamond(void *data)
+{
+	struct commit_args *args = data;
+
+	return damon_commit_ctx(args->dst, args->src);
+}
+
+static void damon_core_commit_while_running(struct kunit *test)
+{
+	struct damon_call_control call = { .fn = commit_in_kdamond };
+	struct commit_args args;
+	struct damon_ctx *ctx, *src;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	src = new_fake_ctx(test, 50);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, src), 0);
+	src->attrs.aggr_interval = 40000;
+	damon_add_scheme(src, new_stat_scheme(test));
+	start_fake_ctx(test, ctx, false);
+
+	args.dst = ctx;
+	args.src = src;
+	call.data = &args;
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, &call), 0);
+	KUNIT_EXPECT_EQ(test, call.return_code, 0);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/* stopped: the context is ours again */
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 40000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_samples, 40);
+	KUNIT_EXPECT_FALSE(test, list_empty(&ctx->schemes));
+}
+
+static void damon_core_biggest_system_ram(struct kunit *test)
+{
+	struct damon_target *t = damon_new_target();
+	unsigned long start = 8 * MSZ, end = 4 * MSZ;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 1, MSZ), -EINVAL);
+	end = 16 * MSZ;
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 1, MSZ), 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 8 * MSZ);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 16 * MSZ);
+	/* with an address unit, regions are in units */
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 4, 1), 0);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 2 * MSZ);
+	start = 0;
+	end = 0;
+	if (damon_set_region_biggest_system_ram_default(t, &start, &end, 1,
+							MSZ) == 0)
+		KUNIT_EXPECT_LT(test, start, end);
+	damon_free_target(t);
 }
 
 /* State of the hot range search, read in the kdamond through damon_call(). */
@@ -696,6 +762,12 @@ static int check_hot_found(void *data)
 		}
 	}
 	hs->found = in * 10 >= hot_sz * 9 && out * 10 <= hot_sz;
+	if (hs->found)
+		damon_for_each_target(t, ctx)
+			damon_for_each_region(r, t)
+				pr_debug("hot search: %lu-%lu: %u\n",
+					r->ar.start / MSZ, r->ar.end / MSZ,
+					r->last_nr_accesses);
 	return 0;
 }
 
@@ -721,7 +793,7 @@ static void damon_core_kdamond_finds_hot_range(struct kunit *test)
 	 */
 	while (!hs.found && hs.aggregations < max_aggregations) {
 		KUNIT_ASSERT_EQ(test, damon_call(ctx, &call), 0);
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, hs.found,
 			      "hot range not found in %lu aggregations",
@@ -747,6 +819,8 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_start_stop_busy),
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
+	KUNIT_CASE(damon_core_commit_while_running),
+	KUNIT_CASE(damon_core_biggest_system_ram),
 	KUNIT_CASE_SLOW(damon_core_kdamond_finds_hot_range),
 	{}
 };
