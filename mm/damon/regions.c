@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-/*
+/**
  * DOC: Adaptive regions adjustment
  *
  * DAMON checks one sampled address per region per sampling interval, so the
