@@ -1021,6 +1021,8 @@ static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 	LIST_HEAD(todo);
 	LIST_HEAD(keep);
 
+	if (cancel)
+		lockdep_assert_held(&ctx->kdamond_lock);
 	mutex_lock(&ctx->call_controls_lock);
 	list_splice_init(&ctx->call_controls, &todo);
 	mutex_unlock(&ctx->call_controls_lock);

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <trace/events/damon.h>
 
 #include "../internal.h"
 
@@ -724,6 +725,68 @@ static void damon_core_biggest_system_ram(struct kunit *test)
 	damon_free_target(t);
 }
 
+/* Tracepoint probes: the tracepoints double as a test seam. */
+static atomic_t nr_tune_events;
+static unsigned long last_tuned_sample_us;
+static atomic_t nr_aggregated_events;
+
+static void probe_intervals_tune(void *data, unsigned long sample_us)
+{
+	WRITE_ONCE(last_tuned_sample_us, sample_us);
+	atomic_inc(&nr_tune_events);
+}
+
+static void probe_aggregated(void *data, unsigned long target_id,
+			     unsigned int nr_regions, struct damon_region *r)
+{
+	atomic_inc(&nr_aggregated_events);
+}
+
+static void damon_core_kdamond_tunes_intervals(struct kunit *test)
+{
+	struct damon_ctx *ctx;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	fake_reset();
+	/* one hot page of 100: far fewer events than the 50% goal */
+	fake.hot_start = 0;
+	fake.hot_end = MSZ;
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
+		.access_bp = 5000, .aggrs = 1,
+		.min_sample_us = 100, .max_sample_us = 4000,
+	};
+	atomic_set(&nr_tune_events, 0);
+	atomic_set(&nr_aggregated_events, 0);
+	KUNIT_ASSERT_EQ(test, register_trace_damon_monitor_intervals_tune(
+				probe_intervals_tune, NULL), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_damon_aggregated(
+				probe_aggregated, NULL), 0);
+	start_fake_ctx(test, ctx, false);
+
+	/* bounded wait for enough tuning steps to hit the upper bound */
+	for (i = 0; i < 1000 && atomic_read(&nr_tune_events) < 4; i++)
+		usleep_range(5000, 10000);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	unregister_trace_damon_monitor_intervals_tune(probe_intervals_tune,
+						      NULL);
+	unregister_trace_damon_aggregated(probe_aggregated, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_GE(test, atomic_read(&nr_tune_events), 4);
+	/* grown (x2 per step at most) and clamped: 1000 -> ... -> 4000 */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(last_tuned_sample_us), 4000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 4000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 4000 * 20);
+	/* every aggregation reported at least min_nr_regions regions */
+	KUNIT_EXPECT_GE(test, atomic_read(&nr_aggregated_events),
+			4 * (int)ctx->attrs.min_nr_regions);
+}
+
 /* State of the hot range search, read in the kdamond through damon_call(). */
 struct hot_search {
 	struct damon_ctx *ctx;
@@ -821,6 +884,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
 	KUNIT_CASE(damon_core_commit_while_running),
 	KUNIT_CASE(damon_core_biggest_system_ram),
+	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
 	KUNIT_CASE_SLOW(damon_core_kdamond_finds_hot_range),
 	{}
 };
