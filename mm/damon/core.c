@@ -1088,6 +1088,8 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	mutex_lock(&ctx->call_controls_lock);
 	list_add_tail(&control->list, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
+	/* cut an idle sleep short; paired with kdamond_has_requests() */
+	wake_up_process(ctx->kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 
 	if (control->repeat)
@@ -1127,8 +1129,10 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 		if (ctx->walk_control)
 			err = -EBUSY;
 		else
-			ctx->walk_control = control;
+			WRITE_ONCE(ctx->walk_control, control);
 		mutex_unlock(&ctx->walk_control_lock);
+		if (!err)
+			wake_up_process(ctx->kdamond);
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 	if (err)
@@ -1144,7 +1148,7 @@ static void damos_walk_finish(struct damon_ctx *ctx, bool canceled)
 
 	mutex_lock(&ctx->walk_control_lock);
 	w = ctx->walk_control;
-	ctx->walk_control = NULL;
+	WRITE_ONCE(ctx->walk_control, NULL);
 	mutex_unlock(&ctx->walk_control_lock);
 	ctx->walk_active = NULL;
 	if (!w)
@@ -1388,8 +1392,17 @@ static bool kdamond_need_stop(struct damon_ctx *ctx)
 	return !kdamond_targets_valid(ctx);
 }
 
-/* Sleep @us, waking early only to stop. */
-static void kdamond_sleep(unsigned long us)
+static bool kdamond_has_requests(struct damon_ctx *ctx)
+{
+	/* racy hints; see the wake-ups in damon_call() and damos_walk() */
+	return !list_empty(&ctx->call_controls) || READ_ONCE(ctx->walk_control);
+}
+
+/*
+ * Sleep @us.  Wake early to stop and, with @idle (not monitoring, so not
+ * in the middle of a sample), to serve damon_call() or damos_walk().
+ */
+static void kdamond_sleep(struct damon_ctx *ctx, unsigned long us, bool idle)
 {
 	ktime_t expires = ktime_add_us(ktime_get(), us);
 	u64 slack = min_t(u64, us * NSEC_PER_USEC / 16, 100 * NSEC_PER_USEC);
@@ -1398,11 +1411,26 @@ static void kdamond_sleep(unsigned long us)
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
 			break;
+		if (idle && kdamond_has_requests(ctx))
+			break;
 		if (!schedule_hrtimeout_range(&expires, slack,
 					      HRTIMER_MODE_ABS))
 			break;
 	}
 	__set_current_state(TASK_RUNNING);
+}
+
+/*
+ * Not monitoring (paused, or no scheme active): no scheme will apply
+ * anything, so a pending damos_walk() is answered with an empty walk
+ * rather than left waiting.
+ */
+static void kdamond_idle(struct damon_ctx *ctx, unsigned long us)
+{
+	kdamond_walk_begin(ctx);
+	if (ctx->walk_active)
+		damos_walk_finish(ctx, false);
+	kdamond_sleep(ctx, us, true);
 }
 
 static void kdamond_init(struct damon_ctx *ctx)
@@ -1485,7 +1513,7 @@ static void kdamond_sample(struct damon_ctx *ctx)
 
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
-	kdamond_sleep(ctx->attrs.sample_interval);
+	kdamond_sleep(ctx, ctx->attrs.sample_interval, false);
 	if (ctx->ops.check_accesses)
 		max_nr = ctx->ops.check_accesses(ctx);
 	ctx->passed_sample_intervals++;
@@ -1535,12 +1563,12 @@ static int kdamond_fn(void *data)
 		if (kdamond_need_stop(ctx))
 			break;
 		if (READ_ONCE(ctx->pause)) {
-			kdamond_sleep(ctx->attrs.sample_interval);
+			kdamond_idle(ctx, ctx->attrs.sample_interval);
 			continue;
 		}
 		wait_us = damos_wmarks_wait_us(ctx);
 		if (wait_us) {
-			kdamond_sleep(wait_us);
+			kdamond_idle(ctx, wait_us);
 			continue;
 		}
 		kdamond_sample(ctx);

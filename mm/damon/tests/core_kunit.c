@@ -659,6 +659,39 @@ static void damon_core_stops_on_invalid_targets(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
 }
 
+static int read_passed_sis(void *data)
+{
+	struct damon_ctx *ctx = data;
+
+	return ctx->passed_sample_intervals;
+}
+
+static void damon_core_paused_serves_requests(struct kunit *test)
+{
+	struct damon_call_control call = { .fn = read_passed_sis };
+	struct damos_walk_control walk = { .walk_fn = walk_count };
+	struct damon_ctx *ctx;
+	int nr_walked = 0;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	damon_add_scheme(ctx, new_stat_scheme(test));
+	ctx->pause = true;
+	start_fake_ctx(test, ctx, false);
+
+	call.data = ctx;
+	KUNIT_EXPECT_EQ(test, damon_call(ctx, &call), 0);
+	/* paused: nothing sampled */
+	KUNIT_EXPECT_EQ(test, call.return_code, 0);
+	/* nothing is applied while paused: an empty walk, not a hang */
+	walk.data = &nr_walked;
+	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &walk), 0);
+	KUNIT_EXPECT_EQ(test, nr_walked, 0);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+}
+
 struct commit_args {
 	struct damon_ctx *dst, *src;
 };
@@ -882,6 +915,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_start_stop_busy),
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
+	KUNIT_CASE(damon_core_paused_serves_requests),
 	KUNIT_CASE(damon_core_commit_while_running),
 	KUNIT_CASE(damon_core_biggest_system_ram),
 	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
