@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/damon.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <trace/events/damon.h>
@@ -692,6 +693,163 @@ static void damon_core_paused_serves_requests(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
 }
 
+/* A damon_call() or damos_walk() issued from a helper thread. */
+struct async_req {
+	struct damon_ctx *ctx;
+	struct damon_call_control call;
+	struct damos_walk_control walk;
+	bool is_walk;
+	int ret;
+	struct completion done;
+};
+
+static int async_req_fn(void *data)
+{
+	struct async_req *req = data;
+
+	if (req->is_walk)
+		req->ret = damos_walk(req->ctx, &req->walk);
+	else
+		req->ret = damon_call(req->ctx, &req->call);
+	complete(&req->done);
+	return 0;
+}
+
+static void start_async_req(struct kunit *test, struct async_req *req)
+{
+	struct task_struct *k;
+
+	init_completion(&req->done);
+	k = kthread_run(async_req_fn, req, "damon-kunit-req");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+}
+
+static bool wait_done(struct async_req *req)
+{
+	/* generous bound: the kdamond stops within a few sampling intervals */
+	return wait_for_completion_timeout(&req->done, 30 * HZ);
+}
+
+static void damon_core_walk_busy_and_canceled(struct kunit *test)
+{
+	struct async_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	struct damos_walk_control walk2 = { .walk_fn = walk_count };
+	struct damon_ctx *ctx;
+	struct damos *s;
+	int nr_walked = 0, i;
+	bool pending = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	/* a scheme that won't complete an apply round during the test */
+	s = new_stat_scheme(test);
+	s->apply_interval_us = 3600UL * USEC_PER_SEC;
+	damon_add_scheme(ctx, s);
+	start_fake_ctx(test, ctx, false);
+
+	req->ctx = ctx;
+	req->is_walk = true;
+	req->walk.walk_fn = walk_count;
+	req->walk.data = &nr_walked;
+	start_async_req(test, req);
+	for (i = 0; i < 1000 && !pending; i++) {
+		mutex_lock(&ctx->walk_control_lock);
+		pending = ctx->walk_control;
+		mutex_unlock(&ctx->walk_control_lock);
+		if (!pending)
+			usleep_range(1000, 2000);
+	}
+	KUNIT_ASSERT_TRUE(test, pending);
+	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &walk2), -EBUSY);
+
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/* on timeout, leak @req: the helper may still use it */
+	KUNIT_ASSERT_TRUE(test, wait_done(req));
+	KUNIT_EXPECT_EQ(test, req->ret, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, nr_walked, 0);
+	kfree(req);
+}
+
+/* A request that makes the kdamond exit once another one is queued. */
+struct exit_trigger {
+	struct damon_ctx *ctx;
+	struct completion running;
+};
+
+static int invalidate_and_wait(void *data)
+{
+	struct exit_trigger *trig = data;
+	struct damon_ctx *ctx = trig->ctx;
+	bool queued = false;
+	int i;
+
+	WRITE_ONCE(fake.targets_valid, false);
+	complete(&trig->running);
+	/* bounded, so that a broken test can't hang the kdamond forever */
+	for (i = 0; i < 3000 && !queued; i++) {
+		mutex_lock(&ctx->call_controls_lock);
+		queued = !list_empty(&ctx->call_controls);
+		mutex_unlock(&ctx->call_controls_lock);
+		if (!queued)
+			usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static void damon_core_call_canceled(struct kunit *test)
+{
+	struct {
+		struct damon_call_control call;
+		struct exit_trigger trig;
+	} *trigger;
+	struct async_req *req;
+	struct damon_ctx *ctx;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	start_fake_ctx(test, ctx, false);
+
+	/*
+	 * Not kunit-managed: if a bug leaves the kdamond or the helper
+	 * holding them when an assertion ends the test, leak them rather
+	 * than free memory still in use.
+	 */
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	trigger = kzalloc(sizeof(*trigger), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	KUNIT_ASSERT_NOT_NULL(test, trigger);
+	req->ctx = ctx;
+	req->call.fn = return_42;
+	trigger->trig.ctx = ctx;
+	init_completion(&trigger->trig.running);
+	trigger->call.fn = invalidate_and_wait;
+	trigger->call.data = &trigger->trig;
+	trigger->call.repeat = true;
+
+	/*
+	 * The trigger runs in the kdamond and holds it there until the
+	 * one-shot request is queued behind it; then the kdamond sees no
+	 * valid target and exits, cancelling the request unrun.
+	 */
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, &trigger->call), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(
+				&trigger->trig.running, 30 * HZ));
+	start_async_req(test, req);
+	KUNIT_ASSERT_TRUE(test, wait_done(req));
+	KUNIT_EXPECT_EQ(test, req->ret, -ECANCELED);
+	KUNIT_EXPECT_NE(test, req->call.return_code, 42);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+	/* the repeat trigger was cancelled too */
+	KUNIT_EXPECT_TRUE(test, trigger->call.canceled);
+	kfree(trigger);
+	kfree(req);
+}
+
 struct commit_args {
 	struct damon_ctx *dst, *src;
 };
@@ -916,6 +1074,8 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
 	KUNIT_CASE(damon_core_paused_serves_requests),
+	KUNIT_CASE(damon_core_walk_busy_and_canceled),
+	KUNIT_CASE(damon_core_call_canceled),
 	KUNIT_CASE(damon_core_commit_while_running),
 	KUNIT_CASE(damon_core_biggest_system_ram),
 	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
