@@ -1012,10 +1012,10 @@ corrupted:
  *
  * The requests are taken off the shared list first so that no lock is held
  * while their functions run.  Paired with damon_call(), which queues only
- * while holding kdamond_lock and seeing a kdamond, and kdamond_exit(),
+ * while holding kdamond_lock and seeing a kdamond, and kdamond_teardown(),
  * which cancels while holding kdamond_lock before clearing ctx->kdamond.
  */
-static void kdamond_call(struct damon_ctx *ctx, bool cancel)
+static void kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
 {
 	struct damon_call_control *c, *next;
 	LIST_HEAD(todo);
@@ -1181,7 +1181,7 @@ static void kdamond_walk_begin(struct damon_ctx *ctx)
 }
 
 /**
- * damos_walk_call_walk() - Report a region to the pending damos_walk().
+ * damos_walk_report() - Report a region to the pending damos_walk().
  * @ctx:		The context.
  * @t:			The region's target.
  * @r:			The region.
@@ -1192,8 +1192,8 @@ static void kdamond_walk_begin(struct damon_ctx *ctx)
  *
  * Context: The kdamond of @ctx.
  */
-void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
-			  struct damon_region *r, struct damos *s,
+void damos_walk_report(struct damon_ctx *ctx, struct damon_target *t,
+		       struct damon_region *r, struct damos *s,
 			  unsigned long sz_filter_passed)
 {
 	struct damos_walk_control *w = ctx->walk_active;
@@ -1204,7 +1204,7 @@ void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
 }
 
 /**
- * damos_walk_complete() - Note that a scheme finished an apply round.
+ * damos_walk_round_done() - Note that a scheme finished an apply round.
  * @ctx:	The context.
  * @s:		The scheme.
  *
@@ -1212,7 +1212,7 @@ void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
  *
  * Context: The kdamond of @ctx.
  */
-void damos_walk_complete(struct damon_ctx *ctx, struct damos *s)
+void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s)
 {
 	struct damos *iter;
 
@@ -1270,10 +1270,10 @@ void __weak damos_apply_schemes(struct damon_ctx *ctx)
 		damon_for_each_target(t, ctx)
 			damon_for_each_region(r, t)
 				if (damos_pattern_match(ctx, r, s))
-					damos_walk_call_walk(ctx, t, r, s, 0);
+					damos_walk_report(ctx, t, r, s, 0);
 		s->next_apply_sis = ctx->passed_sample_intervals +
 			damos_apply_interval_sis(ctx, s);
-		damos_walk_complete(ctx, s);
+		damos_walk_round_done(ctx, s);
 	}
 }
 
@@ -1283,7 +1283,7 @@ unsigned long __weak damos_wmarks_wait_us(struct damon_ctx *ctx)
 	return 0;
 }
 
-static void kdamond_apply_schemes(struct damon_ctx *ctx)
+static void kdamond_run_schemes(struct damon_ctx *ctx)
 {
 	kdamond_walk_begin(ctx);
 	if (!list_empty(&ctx->schemes))
@@ -1332,7 +1332,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 }
 
 /**
- * kdamond_tune_intervals() - Apply one intervals auto-tuning step.
+ * damon_tune_intervals_step() - Apply one intervals auto-tuning step.
  * @ctx:	The context.
  *
  * Scales the sampling and aggregation intervals together (their ratio,
@@ -1341,7 +1341,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
  *
  * Context: Caller owns @ctx.
  */
-void kdamond_tune_intervals(struct damon_ctx *ctx)
+void damon_tune_intervals_step(struct damon_ctx *ctx)
 {
 	struct damon_attrs *attrs = &ctx->attrs;
 	unsigned long sample_us;
@@ -1366,9 +1366,9 @@ void kdamond_tune_intervals(struct damon_ctx *ctx)
  *
  *   starting:	damon_start() created it; it signals kdamond_started first
  *		thing, then sets up the operation set and the regions.
- *   running:	kdamond_fn()'s loop, one iteration per sampling interval.
- *   exiting:	kdamond_exit(): targets destroyed, pending damon_call() and
- *		damos_walk() requests cancelled, ctx->kdamond cleared, running
+ *   running:	kdamond_main()'s loop, one iteration per sampling interval.
+ *   exiting:	kdamond_teardown(): targets destroyed, pending damon_call()
+ *		and damos_walk() requests cancelled, ctx->kdamond cleared, running
  *		count dropped -- the last two atomically with respect to
  *		damon_start(), damon_call() and damos_walk().
  */
@@ -1385,7 +1385,7 @@ static bool kdamond_targets_valid(struct damon_ctx *ctx)
 	return false;
 }
 
-static bool kdamond_need_stop(struct damon_ctx *ctx)
+static bool kdamond_should_exit(struct damon_ctx *ctx)
 {
 	if (kthread_should_stop() || READ_ONCE(ctx->maybe_corrupted))
 		return true;
@@ -1402,7 +1402,7 @@ static bool kdamond_has_requests(struct damon_ctx *ctx)
  * Sleep @us.  Wake early to stop and, with @idle (not monitoring, so not
  * in the middle of a sample), to serve damon_call() or damos_walk().
  */
-static void kdamond_sleep(struct damon_ctx *ctx, unsigned long us, bool idle)
+static void kdamond_wait(struct damon_ctx *ctx, unsigned long us, bool idle)
 {
 	ktime_t expires = ktime_add_us(ktime_get(), us);
 	u64 slack = min_t(u64, us * NSEC_PER_USEC / 16, 100 * NSEC_PER_USEC);
@@ -1430,10 +1430,10 @@ static void kdamond_idle(struct damon_ctx *ctx, unsigned long us)
 	kdamond_walk_begin(ctx);
 	if (ctx->walk_active)
 		damos_walk_finish(ctx, false);
-	kdamond_sleep(ctx, us, true);
+	kdamond_wait(ctx, us, true);
 }
 
-static void kdamond_init(struct damon_ctx *ctx)
+static void kdamond_setup(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damos *s;
@@ -1450,7 +1450,8 @@ static void kdamond_init(struct damon_ctx *ctx)
 	damon_for_each_scheme(s, ctx)
 		s->walk_completed = false;
 	damon_for_each_target(t, ctx)
-		WARN_ONCE(!damon_regions_valid(t), "damon: bad initial regions\n");
+		WARN_ONCE(!damon_regions_valid(t),
+			  "damon: bad initial regions\n");
 }
 
 /* Stop the kdamond on an internal inconsistency; never BUG. */
@@ -1468,7 +1469,7 @@ static void kdamond_check_regions(struct damon_ctx *ctx)
 }
 
 /* Everything that happens at the end of an aggregation interval. */
-static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
+static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 {
 	unsigned int nr_samples = damon_max_nr_accesses(&ctx->attrs);
 	bool trace = trace_damon_aggregated_enabled();
@@ -1480,18 +1481,18 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 		damon_for_each_region(r, t) {
 			ctx->nr_accesses_sum += r->nr_accesses;
 			ctx->max_nr_samples_sum += nr_samples;
-			damon_update_region_age(r, &ctx->attrs);
+			damon_age_region(r, &ctx->attrs);
 			if (trace)
 				trace_damon_aggregated(tidx, t->nr_regions, r);
 		}
 		tidx++;
 	}
 
-	kdamond_merge_regions(ctx, max(max_nr / 10, 1U));
+	damon_adjust_merge(ctx, max(max_nr / 10, 1U));
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
-			damon_reset_region_aggregated(r);
-	kdamond_split_regions(ctx);
+			damon_region_new_window(r);
+	damon_adjust_split(ctx);
 	kdamond_check_regions(ctx);
 
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
@@ -1499,7 +1500,7 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 
 	if (ctx->attrs.intervals_goal.aggrs &&
 	    ctx->passed_sample_intervals >= ctx->next_intervals_tune_sis) {
-		kdamond_tune_intervals(ctx);
+		damon_tune_intervals_step(ctx);
 		ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
 			ctx->attrs.aggr_samples *
 			ctx->attrs.intervals_goal.aggrs;
@@ -1507,21 +1508,21 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 }
 
 /* One sampling interval of monitoring. */
-static void kdamond_sample(struct damon_ctx *ctx)
+static void kdamond_sample_once(struct damon_ctx *ctx)
 {
 	unsigned int max_nr = 0;
 
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
-	kdamond_sleep(ctx, ctx->attrs.sample_interval, false);
+	kdamond_wait(ctx, ctx->attrs.sample_interval, false);
 	if (ctx->ops.check_accesses)
 		max_nr = ctx->ops.check_accesses(ctx);
 	ctx->passed_sample_intervals++;
 
-	kdamond_apply_schemes(ctx);
+	kdamond_run_schemes(ctx);
 
 	if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
-		kdamond_aggregate(ctx, max_nr);
+		kdamond_end_window(ctx, max_nr);
 
 	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis) {
 		if (ctx->ops.update)
@@ -1532,13 +1533,13 @@ static void kdamond_sample(struct damon_ctx *ctx)
 	}
 }
 
-static void kdamond_exit(struct damon_ctx *ctx)
+static void kdamond_teardown(struct damon_ctx *ctx)
 {
 	damon_destroy_targets(ctx);
 
 	mutex_lock(&damon_lock);
 	mutex_lock(&ctx->kdamond_lock);
-	kdamond_call(ctx, true);
+	kdamond_run_calls(ctx, true);
 	damos_walk_finish(ctx, true);
 	ctx->kdamond = NULL;
 	mutex_unlock(&ctx->kdamond_lock);
@@ -1547,20 +1548,20 @@ static void kdamond_exit(struct damon_ctx *ctx)
 	mutex_unlock(&damon_lock);
 }
 
-static int kdamond_fn(void *data)
+static int kdamond_main(void *data)
 {
 	struct damon_ctx *ctx = data;
 
 	complete(&ctx->kdamond_started);
 	pr_debug("kdamond (%d) starts\n", current->pid);
 
-	kdamond_init(ctx);
-	while (!kdamond_need_stop(ctx)) {
+	kdamond_setup(ctx);
+	while (!kdamond_should_exit(ctx)) {
 		unsigned long wait_us;
 
 		cond_resched();
-		kdamond_call(ctx, false);
-		if (kdamond_need_stop(ctx))
+		kdamond_run_calls(ctx, false);
+		if (kdamond_should_exit(ctx))
 			break;
 		if (READ_ONCE(ctx->pause)) {
 			kdamond_idle(ctx, ctx->attrs.sample_interval);
@@ -1571,11 +1572,11 @@ static int kdamond_fn(void *data)
 			kdamond_idle(ctx, wait_us);
 			continue;
 		}
-		kdamond_sample(ctx);
+		kdamond_sample_once(ctx);
 	}
 
 	pr_debug("kdamond (%d) finishes\n", current->pid);
-	kdamond_exit(ctx);
+	kdamond_teardown(ctx);
 	return 0;
 }
 
@@ -1597,7 +1598,7 @@ int damon_nr_running_ctxs(void)
 	return nr;
 }
 
-static int __damon_start(struct damon_ctx *ctx)
+static int damon_start_one(struct damon_ctx *ctx)
 	__must_hold(&damon_lock)
 {
 	struct task_struct *k;
@@ -1611,7 +1612,7 @@ static int __damon_start(struct damon_ctx *ctx)
 	}
 	reinit_completion(&ctx->kdamond_started);
 	ctx->maybe_corrupted = false;
-	k = kthread_create(kdamond_fn, ctx, "kdamond.%d", damon_nr_running);
+	k = kthread_create(kdamond_main, ctx, "kdamond.%d", damon_nr_running);
 	if (IS_ERR(k)) {
 		err = PTR_ERR(k);
 		goto out;
@@ -1619,7 +1620,7 @@ static int __damon_start(struct damon_ctx *ctx)
 	ctx->kdamond = k;
 	damon_nr_running++;
 	wake_up_process(k);
-	/* kdamond_fn() signals this before it could need kdamond_lock */
+	/* kdamond_main() signals this before it could need kdamond_lock */
 	wait_for_completion(&ctx->kdamond_started);
 out:
 	mutex_unlock(&ctx->kdamond_lock);
@@ -1653,7 +1654,7 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 		return -EBUSY;
 	}
 	for (i = 0; i < nr_ctxs; i++) {
-		err = __damon_start(ctxs[i]);
+		err = damon_start_one(ctxs[i]);
 		if (err)
 			break;
 	}
@@ -1664,10 +1665,10 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 }
 
 /*
- * kthread_stop() the kdamond of @ctx.  kdamond_exit() clears ctx->kdamond
+ * kthread_stop() the kdamond of @ctx.  kdamond_teardown() clears ctx->kdamond
  * before the thread ends, so after this @ctx is not running any more.
  */
-static int __damon_stop(struct damon_ctx *ctx)
+static int damon_stop_one(struct damon_ctx *ctx)
 {
 	struct task_struct *k;
 
@@ -1700,7 +1701,7 @@ int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
 	int i, err = 0, ret;
 
 	for (i = 0; i < nr_ctxs; i++) {
-		ret = __damon_stop(ctxs[i]);
+		ret = damon_stop_one(ctxs[i]);
 		if (ret && !err)
 			err = ret;
 	}

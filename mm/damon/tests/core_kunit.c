@@ -551,7 +551,7 @@ static void damon_core_tune_keeps_ratio(struct kunit *test)
 	};
 	ctx->nr_accesses_sum = 0;
 	ctx->max_nr_samples_sum = 1000;
-	kdamond_tune_intervals(ctx);
+	damon_tune_intervals_step(ctx);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000);
 	KUNIT_EXPECT_EQ(test, ctx->max_nr_samples_sum, 0);
