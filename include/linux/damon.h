@@ -629,6 +629,9 @@ struct damon_attrs {
  * @walk_control_lock:	Protects @walk_control.
  * @walk_active:	The damos_walk() request the kdamond is serving; only
  *			the kdamond touches it.
+ * @requests_pending:	Set by damon_call() and damos_walk() when they queue
+ *			a request, cleared by the kdamond before serving them;
+ *			lets an idle kdamond wake up early.
  * @maybe_corrupted:	An update failed midway; the kdamond stops.
  * @ops:		The operation set in use.
  * @adaptive_targets:	Targets (struct damon_target).
@@ -660,6 +663,7 @@ struct damon_ctx {
 	struct damos_walk_control *walk_control;
 	struct mutex walk_control_lock;	/* protects @walk_control */
 	struct damos_walk_control *walk_active;
+	bool requests_pending;
 
 	bool maybe_corrupted;
 

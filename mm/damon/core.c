@@ -1023,6 +1023,8 @@ static void kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
 
 	if (cancel)
 		lockdep_assert_held(&ctx->kdamond_lock);
+	/* before looking: a request queued from now on sets it again */
+	WRITE_ONCE(ctx->requests_pending, false);
 	mutex_lock(&ctx->call_controls_lock);
 	list_splice_init(&ctx->call_controls, &todo);
 	mutex_unlock(&ctx->call_controls_lock);
@@ -1088,7 +1090,8 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	mutex_lock(&ctx->call_controls_lock);
 	list_add_tail(&control->list, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
-	/* cut an idle sleep short; paired with kdamond_has_requests() */
+	/* cut an idle sleep short; paired with kdamond_wait() */
+	WRITE_ONCE(ctx->requests_pending, true);
 	wake_up_process(ctx->kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 
@@ -1131,8 +1134,10 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 		else
 			WRITE_ONCE(ctx->walk_control, control);
 		mutex_unlock(&ctx->walk_control_lock);
-		if (!err)
+		if (!err) {
+			WRITE_ONCE(ctx->requests_pending, true);
 			wake_up_process(ctx->kdamond);
+		}
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 	if (err)
@@ -1392,12 +1397,6 @@ static bool kdamond_should_exit(struct damon_ctx *ctx)
 	return !kdamond_targets_valid(ctx);
 }
 
-static bool kdamond_has_requests(struct damon_ctx *ctx)
-{
-	/* racy hints; see the wake-ups in damon_call() and damos_walk() */
-	return !list_empty(&ctx->call_controls) || READ_ONCE(ctx->walk_control);
-}
-
 /*
  * Sleep @us.  Wake early to stop and, with @idle (not monitoring, so not
  * in the middle of a sample), to serve damon_call() or damos_walk().
@@ -1411,7 +1410,8 @@ static void kdamond_wait(struct damon_ctx *ctx, unsigned long us, bool idle)
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
 			break;
-		if (idle && kdamond_has_requests(ctx))
+		/* paired with damon_call() and damos_walk() */
+		if (idle && READ_ONCE(ctx->requests_pending))
 			break;
 		if (!schedule_hrtimeout_range(&expires, slack,
 					      HRTIMER_MODE_ABS))

@@ -693,6 +693,39 @@ static void damon_core_paused_serves_requests(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
 }
 
+static void damon_core_paused_does_not_spin(struct kunit *test)
+{
+	struct damon_call_control *repeat;
+	static atomic_t nr_runs;
+	struct damon_ctx *ctx;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->attrs.sample_interval = 10000;
+	ctx->attrs.aggr_interval = 200000;
+	ctx->pause = true;
+	start_fake_ctx(test, ctx, false);
+
+	atomic_set(&nr_runs, 0);
+	repeat = kzalloc(sizeof(*repeat), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, repeat);
+	repeat->fn = count_calls;
+	repeat->data = &nr_runs;
+	repeat->repeat = true;
+	repeat->dealloc_on_cancel = true;
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, repeat), 0);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/*
+	 * About one run per 10 ms sampling interval, so ~10 here (fewer on a
+	 * slow machine).  A kdamond busy-looping on its queued repeat
+	 * request would run it thousands of times.
+	 */
+	KUNIT_EXPECT_LT(test, atomic_read(&nr_runs), 200);
+}
+
 /* A damon_call() or damos_walk() issued from a helper thread. */
 struct async_req {
 	struct damon_ctx *ctx;
@@ -1074,6 +1107,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
 	KUNIT_CASE(damon_core_paused_serves_requests),
+	KUNIT_CASE(damon_core_paused_does_not_spin),
 	KUNIT_CASE(damon_core_walk_busy_and_canceled),
 	KUNIT_CASE(damon_core_call_canceled),
 	KUNIT_CASE(damon_core_commit_while_running),
