@@ -590,13 +590,25 @@ static void damon_destroy_targets(struct damon_ctx *ctx)
  * damon_destroy_ctx() - Free a context with its targets and schemes.
  * @ctx:	The context; must not be running.
  *
- * Context: Process context; caller owns @ctx.
+ * Context: Process context; caller owns @ctx.  Takes damon_lock and
+ * kdamond_lock.
  */
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damos *s, *next;
+	bool running;
 
-	if (WARN_ON_ONCE(damon_is_running(ctx)))
+	/*
+	 * A kdamond that exits by itself drops kdamond_lock while holding
+	 * damon_lock, and touches @ctx no more after releasing damon_lock.
+	 * Taking damon_lock here thus makes sure that it is entirely done
+	 * with @ctx, including its mutex_unlock() of kdamond_lock, which may
+	 * still access the mutex after a waiter got it.
+	 */
+	mutex_lock(&damon_lock);
+	running = damon_is_running(ctx);
+	mutex_unlock(&damon_lock);
+	if (WARN_ON_ONCE(running))
 		return;
 	damon_destroy_targets(ctx);
 	damon_for_each_scheme_safe(s, next, ctx)
@@ -1533,6 +1545,10 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 	}
 }
 
+/*
+ * The last touches of @ctx by its kdamond.  kdamond_lock is released while
+ * damon_lock is held, which damon_destroy_ctx() relies on.
+ */
 static void kdamond_teardown(struct damon_ctx *ctx)
 {
 	damon_destroy_targets(ctx);
