@@ -965,6 +965,29 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/*
+ * Intervals auto-tuning moves the intervals away from the user-set ones.
+ * An update that keeps the same tuning goal and samples-per-aggregation
+ * ratio (e.g. one that only changes a scheme) keeps the tuned intervals
+ * instead of restarting the tuning from the user-set ones.
+ */
+static void damon_keep_tuned_intervals(struct damon_attrs *new,
+				       const struct damon_attrs *cur)
+{
+	const struct damon_intervals_goal *ng = &new->intervals_goal;
+	const struct damon_intervals_goal *cg = &cur->intervals_goal;
+
+	if (!ng->aggrs || ng->aggrs != cg->aggrs ||
+	    ng->access_bp != cg->access_bp ||
+	    ng->min_sample_us != cg->min_sample_us ||
+	    ng->max_sample_us != cg->max_sample_us)
+		return;
+	if (damon_nr_samples_per_aggr(new) != cur->aggr_samples)
+		return;
+	new->sample_interval = cur->sample_interval;
+	new->aggr_interval = cur->aggr_interval;
+}
+
 /**
  * damon_commit_ctx() - Copy the user parameters of a context to another.
  * @dst:	The context to update, possibly running.
@@ -977,7 +1000,8 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
  * target's regions are set to @src's with damon_set_regions() if @src's
  * target has any; a scheme keeps its statistics), missing ones are created,
  * extra ones destroyed.  A @src target marked &damon_target->obsolete
- * removes the @dst target of the same index.
+ * removes the @dst target of the same index.  With intervals auto-tuning
+ * on and its goal unchanged, @dst keeps its tuned intervals.
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
@@ -987,18 +1011,20 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
+	struct damon_attrs attrs = src->attrs;
 	int err;
 
 	damon_assert_owner(dst);
-	err = damon_validate_attrs(&src->attrs);
+	err = damon_validate_attrs(&attrs);
 	if (err)
 		return err;
+	damon_keep_tuned_intervals(&attrs, &dst->attrs);
 
 	dst->ops = src->ops;
 	dst->addr_unit = src->addr_unit;
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
-	err = damon_set_attrs(dst, &src->attrs);
+	err = damon_set_attrs(dst, &attrs);
 	if (err)
 		goto corrupted;
 	err = damon_commit_targets(dst, src);
