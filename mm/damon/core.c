@@ -965,6 +965,18 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/* Reject target regions damon_set_regions() would, before changing @dst. */
+static int damon_validate_commit_targets(struct damon_ctx *src)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, src) {
+		if (!t->obsolete && !damon_regions_fit(t, src->min_region_sz))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Intervals auto-tuning moves the intervals away from the user-set ones.
  * An update that keeps the same tuning goal and samples-per-aggregation
@@ -1005,8 +1017,9 @@ static void damon_keep_tuned_intervals(struct damon_attrs *new,
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
- * Return: 0 on success; -EINVAL if @src's attrs are invalid (nothing
- * changed); -ENOMEM if an allocation failed midway, in which case @dst is
+ * Return: 0 on success; -EINVAL if @src's attrs are invalid or its target
+ * regions overlap once aligned to its min_region_sz (nothing changed);
+ * -ENOMEM if an allocation failed midway, in which case @dst is
  * marked possibly corrupted and its kdamond, if any, stops.
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
@@ -1016,6 +1029,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 
 	damon_assert_owner(dst);
 	err = damon_validate_attrs(&attrs);
+	if (err)
+		return err;
+	err = damon_validate_commit_targets(src);
 	if (err)
 		return err;
 	damon_keep_tuned_intervals(&attrs, &dst->attrs);

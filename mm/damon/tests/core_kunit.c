@@ -438,6 +438,29 @@ static void damon_core_commit_ctx(struct kunit *test)
 		i++;
 	KUNIT_EXPECT_EQ(test, i, 2);
 
+	/* regions colliding once page-aligned: rejected, nothing changed */
+	t = list_first_entry(&src->adaptive_targets, struct damon_target, list);
+	damon_first_region(t)->ar.end = 100;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	{
+		struct damon_region *a = damon_new_region(0, 100);
+		struct damon_region *b = damon_new_region(200, 300);
+
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		damon_add_region(a, src_t[3]);
+		damon_add_region(b, src_t[3]);
+	}
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, dst->maybe_corrupted);
+	t = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 20 * MSZ);
+	damon_first_region(list_first_entry(&src->adaptive_targets,
+					    struct damon_target,
+					    list))->ar.end = 20 * MSZ;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 1, MSZ), 0);
+
 	/* invalid attrs: rejected, nothing changed */
 	src->attrs.min_nr_regions = 1;
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
