@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON regions: region lists, access counters and the adaptive regions
+ * adjustment (merge, split, aging) that keeps the monitoring cost bounded.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/damon.h>
+#include <linux/math64.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/**
+ * DOC: Adaptive regions adjustment
+ *
+ * DAMON checks one sampled address per region per sampling interval, so the
+ * cost of a sample is O(number of regions), whatever the size of the memory
+ * watched.  The number of regions is kept between min_nr_regions and
+ * max_nr_regions, while the regions follow the access pattern, by the
+ * following steps at the end of each aggregation interval:
+ *
+ * 1. Aging.  A region whose nr_accesses differs from the previous
+ *    aggregation's by at least a tenth of the highest possible value (at
+ *    least 1) has changed significantly: its age restarts from 0.  Otherwise
+ *    it grows by one.
+ *
+ * 2. Merging.  Adjacent (touching) regions of a target whose nr_accesses
+ *    differ by no more than a threshold are merged, unless the result would
+ *    be bigger than total monitored size / min_nr_regions (so that merging
+ *    alone never takes the count below min_nr_regions).  The threshold is a
+ *    tenth of the highest nr_accesses observed in the aggregation (at least
+ *    1); while more than max_nr_regions remain, it is doubled and merging
+ *    repeated.  The merged region's counters and age are the size-weighted
+ *    averages of the two.
+ *
+ * 3. Splitting.  If the number of regions is at most half of max_nr_regions,
+ *    each region of at least twice the minimum region size is split in two
+ *    at a random, minimum-size-aligned point.  Doubling therefore never
+ *    exceeds max_nr_regions and no region gets below the minimum size.
+ *
+ * Example: a 100-page target with a hot 20-page range, min 10 and max 100
+ * regions.  The regions covering the hot range get high counts and those
+ * elsewhere low ones; merging fuses the cold neighbours and the hot
+ * neighbours separately, and random splits of the boundary regions keep
+ * offering cut points until one lands on the hot range's edges.
+ */
+
+static struct kmem_cache *damon_region_cache __ro_after_init;
+
+/* ===== Region lifecycle ===== */
+
+/**
+ * damon_new_region() - Allocate a region.
+ * @start:	Start address of the region.
+ * @end:	End address of the region (exclusive).
+ *
+ * The counters and age start at zero.
+ *
+ * Context: Process context; may sleep.
+ * Return: The new region, or NULL on allocation failure.
+ */
+struct damon_region *damon_new_region(unsigned long start, unsigned long end)
+{
+	struct damon_region *r;
+
+	r = kmem_cache_zalloc(damon_region_cache, GFP_KERNEL);
+	if (!r)
+		return NULL;
+	r->ar.start = start;
+	r->ar.end = end;
+	INIT_LIST_HEAD(&r->list);
+	return r;
+}
+
+/**
+ * damon_add_region() - Append a region to a target.
+ * @r:	The region; must lie above every region of @t.
+ * @t:	The target.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ */
+void damon_add_region(struct damon_region *r, struct damon_target *t)
+{
+	list_add_tail(&r->list, &t->regions_list);
+	t->nr_regions++;
+}
+
+/**
+ * damon_destroy_region() - Unlink a region from its target and free it.
+ * @r:	The region.
+ * @t:	The target @r belongs to.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ */
+void damon_destroy_region(struct damon_region *r, struct damon_target *t)
+{
+	list_del(&r->list);
+	t->nr_regions--;
+	kmem_cache_free(damon_region_cache, r);
+}
+
+/**
+ * damon_nr_regions() - Number of regions of a target.
+ * @t:	The target.
+ *
+ * Context: Caller owns @t.
+ * Return: The number of regions of @t.
+ */
+unsigned int damon_nr_regions(struct damon_target *t)
+{
+	return t->nr_regions;
+}
+
+/*
+ * Split @r so that it keeps its first @sz_r bytes and a new region, inserted
+ * right after it, takes the rest with the same counters.  Returns the new
+ * region, or NULL (leaving @r alone) on allocation failure.
+ */
+struct damon_region *damon_cut_region(struct damon_target *t,
+				      struct damon_region *r,
+					   unsigned long sz_r)
+{
+	struct damon_region *n;
+
+	if (WARN_ON_ONCE(!sz_r || sz_r >= damon_sz_region(r)))
+		return NULL;
+	n = damon_new_region(r->ar.start + sz_r, r->ar.end);
+	if (!n)
+		return NULL;
+	n->nr_accesses = r->nr_accesses;
+	n->nr_accesses_bp = r->nr_accesses_bp;
+	n->last_nr_accesses = r->last_nr_accesses;
+	n->age = r->age;
+	r->ar.end = n->ar.start;
+	damon_insert_region(n, r, damon_next_region(r), t);
+	return n;
+}
+
+/**
+ * damon_regions_valid() - Check the invariants of a target's region list.
+ * @t:	The target.
+ *
+ * Regions must be non-empty, sorted, non-overlapping, and counted exactly
+ * by @t->nr_regions.
+ *
+ * Context: Caller owns @t.
+ * Return: true if the invariants hold.
+ */
+bool damon_regions_valid(struct damon_target *t)
+{
+	struct damon_region *r;
+	unsigned long prev_end = 0;
+	unsigned int nr = 0;
+
+	damon_for_each_region(r, t) {
+		if (r->ar.start >= r->ar.end || (nr && r->ar.start < prev_end))
+			return false;
+		prev_end = r->ar.end;
+		nr++;
+	}
+	return nr == t->nr_regions;
+}
+
+/* ===== set_regions ===== */
+
+static void damon_align_range(struct damon_addr_range *dst,
+			      const struct damon_addr_range *src,
+			      unsigned long min_region_sz)
+{
+	dst->start = rounddown(src->start, min_region_sz);
+	dst->end = roundup(src->end, min_region_sz);
+}
+
+/*
+ * Make every region either fully inside one range or fully outside all, by
+ * splitting regions at the range boundaries that fall inside them.  Splits
+ * keep the counters, so a failure midway leaves a valid list.
+ */
+static int damon_split_at_ranges(struct damon_target *t,
+				 struct damon_addr_range *ranges,
+				 unsigned int nr_ranges, unsigned long msz)
+{
+	struct damon_region *r;
+	unsigned int nr_bounds = nr_ranges * 2, bi = 0;
+
+	damon_for_each_region(r, t) {
+		while (bi < nr_bounds) {
+			struct damon_addr_range ar;
+			unsigned long bound;
+
+			damon_align_range(&ar, &ranges[bi / 2], msz);
+			bound = bi % 2 ? ar.end : ar.start;
+			if (bound <= r->ar.start) {
+				bi++;
+				continue;
+			}
+			if (bound >= r->ar.end)
+				break;
+			if (!damon_cut_region(t, r, bound - r->ar.start))
+				return -ENOMEM;
+			/* the rest of @r is the next region of the loop */
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Destroy the regions that lie in no range (after damon_split_at_ranges()). */
+static void damon_drop_outside(struct damon_target *t,
+			       struct damon_addr_range *ranges,
+			       unsigned int nr_ranges, unsigned long msz)
+{
+	struct damon_region *r, *next;
+	unsigned int i = 0;
+
+	damon_for_each_region_safe(r, next, t) {
+		struct damon_addr_range ar = {};
+
+		for (; i < nr_ranges; i++) {
+			damon_align_range(&ar, &ranges[i], msz);
+			if (ar.end > r->ar.start)
+				break;
+		}
+		if (i == nr_ranges || ar.start >= r->ar.end)
+			damon_destroy_region(r, t);
+	}
+}
+
+/*
+ * With every region inside a range, stretch the first and last region of
+ * each range to its edges, and fill the holes between them and the ranges
+ * without any region with new regions.
+ */
+static int damon_fill_ranges(struct damon_target *t,
+			     struct damon_addr_range *ranges,
+			     unsigned int nr_ranges, unsigned long msz)
+{
+	/* the last region placed */
+	struct list_head *pos = &t->regions_list;
+	unsigned int i;
+
+	for (i = 0; i < nr_ranges; i++) {
+		struct damon_addr_range ar;
+		struct damon_region *r, *first = NULL, *last = NULL;
+
+		damon_align_range(&ar, &ranges[i], msz);
+		r = list_entry(pos->next, struct damon_region, list);
+		while (&r->list != &t->regions_list && r->ar.start < ar.end) {
+			if (!first) {
+				first = r;
+				r->ar.start = ar.start;
+			} else if (last->ar.end < r->ar.start) {
+				struct damon_region *hole;
+
+				hole = damon_new_region(last->ar.end,
+							r->ar.start);
+				if (!hole)
+					return -ENOMEM;
+				damon_insert_region(hole, last, r, t);
+			}
+			last = r;
+			pos = &r->list;
+			r = damon_next_region(r);
+		}
+		if (last) {
+			last->ar.end = ar.end;
+			continue;
+		}
+		r = damon_new_region(ar.start, ar.end);
+		if (!r)
+			return -ENOMEM;
+		__list_add(&r->list, pos, pos->next);
+		t->nr_regions++;
+		pos = &r->list;
+	}
+	return 0;
+}
+
+/*
+ * Whether @ar is a valid damon_set_regions() range following @prev (NULL
+ * for the first range): non-empty, and above @prev once both are widened
+ * to @msz.
+ */
+static bool damon_range_fits(const struct damon_addr_range *prev,
+			     const struct damon_addr_range *ar,
+			     unsigned long msz)
+{
+	struct damon_addr_range a, p;
+
+	if (ar->start >= ar->end)
+		return false;
+	damon_align_range(&a, ar, msz);
+	if (a.end < a.start)	/* overflowed at the top */
+		return false;
+	if (!prev)
+		return true;
+	damon_align_range(&p, prev, msz);
+	return p.end <= a.start;
+}
+
+/**
+ * damon_regions_fit() - Check that a target's regions can be committed.
+ * @t:			The target whose regions would be passed to
+ *			damon_set_regions().
+ * @min_region_sz:	The alignment they would be set with.
+ *
+ * Context: Caller owns @t.
+ * Return: true if damon_set_regions() would accept @t's regions as ranges.
+ */
+bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	struct damon_region *r, *prev = NULL;
+
+	damon_for_each_region(r, t) {
+		if (!damon_range_fits(prev ? &prev->ar : NULL, &r->ar, msz))
+			return false;
+		prev = r;
+	}
+	return true;
+}
+
+/**
+ * damon_set_regions() - Make a target's regions cover exactly given ranges.
+ * @t:			The target.
+ * @ranges:		Address ranges, sorted and non-overlapping.
+ * @nr_ranges:		Number of entries in @ranges; 0 removes all regions.
+ * @min_region_sz:	Alignment; each range is widened to it.
+ *
+ * Regions that intersect no range are removed; intersecting ones are trimmed
+ * (split at range edges if they span several ranges) or stretched to the
+ * range edges, and the holes are filled with new regions.  Kept regions
+ * keep their counters and age.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running); may
+ * sleep.
+ * Return: 0 on success; -EINVAL if a range is empty or the aligned ranges
+ * are unsorted or overlapping (nothing changed); -ENOMEM on allocation
+ * failure (the regions are then valid but may not cover every range).
+ */
+int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
+		      unsigned int nr_ranges, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr_ranges; i++) {
+		if (!damon_range_fits(i ? &ranges[i - 1] : NULL, &ranges[i],
+				      msz))
+			return -EINVAL;
+	}
+
+	err = damon_split_at_ranges(t, ranges, nr_ranges, msz);
+	if (err)
+		return err;
+	damon_drop_outside(t, ranges, nr_ranges, msz);
+	return damon_fill_ranges(t, ranges, nr_ranges, msz);
+}
+
+/* ===== Access counters ===== */
+
+/**
+ * damon_update_region_access_rate() - Account one sample of a region.
+ * @r:		The region.
+ * @accessed:	Whether the sampled address was accessed.
+ * @attrs:	The monitoring attributes of the region's context.
+ *
+ * Besides counting @r->nr_accesses, maintains @r->nr_accesses_bp, a moving
+ * sum over the last aggregation interval: each sample retires one
+ * samples-per-aggregation share of the previous aggregation's count (as if
+ * its accesses had been spread evenly) and adds 10000 if accessed.  At the
+ * end of an aggregation interval it thus equals nr_accesses * 10000 (give
+ * or take rounding), and in between it blends both intervals.
+ *
+ * Context: The kdamond, from &damon_operations->check_accesses.
+ */
+void damon_update_region_access_rate(struct damon_region *r, bool accessed,
+				     struct damon_attrs *attrs)
+{
+	u64 retire;
+
+	retire = div_u64((u64)r->last_nr_accesses * 10000,
+			 damon_nr_samples_per_aggr(attrs));
+	r->nr_accesses_bp -= min_t(u64, retire, r->nr_accesses_bp);
+	if (accessed) {
+		r->nr_accesses_bp += 10000;
+		r->nr_accesses++;
+	}
+}
+
+/*
+ * Size-weighted average of @a and @b.  The weights are scaled down to 31
+ * bits so that the products cannot overflow 64 bits.
+ */
+unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
+				unsigned int b, unsigned long wb)
+{
+	while ((wa | wb) >> 31) {
+		wa >>= 1;
+		wb >>= 1;
+	}
+	if (!wa && !wb)
+		return (a + b) / 2;
+	return div64_u64((u64)a * wa + (u64)b * wb, wa + wb);
+}
+
+/* Aging step of the adjustment; see the DOC block. */
+void damon_age_region(struct damon_region *r,
+		      const struct damon_attrs *attrs)
+{
+	unsigned int thres = max(damon_max_nr_accesses(attrs) / 10, 1U);
+	unsigned int diff = abs_diff(r->nr_accesses, r->last_nr_accesses);
+
+	if (diff >= thres)
+		r->age = 0;
+	else if (r->age < UINT_MAX)
+		r->age++;
+}
+
+/* Start a new aggregation interval for @r. */
+void damon_region_new_window(struct damon_region *r)
+{
+	r->last_nr_accesses = r->nr_accesses;
+	r->nr_accesses_bp = r->nr_accesses * 10000;
+	r->nr_accesses = 0;
+}
+
+/* ===== Merge ===== */
+
+static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
+				struct damon_region *r)
+{
+	unsigned long sl = damon_sz_region(l), sr = damon_sz_region(r);
+
+	l->nr_accesses = damon_weighted_avg(l->nr_accesses, sl,
+					    r->nr_accesses, sr);
+	l->last_nr_accesses = damon_weighted_avg(l->last_nr_accesses, sl,
+						 r->last_nr_accesses, sr);
+	l->nr_accesses_bp = damon_weighted_avg(l->nr_accesses_bp, sl,
+					       r->nr_accesses_bp, sr);
+	l->age = damon_weighted_avg(l->age, sl, r->age, sr);
+	l->ar.end = r->ar.end;
+	damon_destroy_region(r, t);
+}
+
+/**
+ * damon_merge_target_regions() - Merge similar adjacent regions of a target.
+ * @t:		The target.
+ * @thres:	Largest nr_accesses difference of regions to merge.
+ * @sz_limit:	Largest size of a merged region.
+ *
+ * Context: Caller owns @t.
+ */
+void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
+				unsigned long sz_limit)
+{
+	struct damon_region *r, *next, *prev = NULL;
+
+	damon_for_each_region_safe(r, next, t) {
+		if (prev && prev->ar.end == r->ar.start &&
+		    abs_diff(prev->nr_accesses, r->nr_accesses) <= thres &&
+		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
+			damon_absorb_region(t, prev, r);
+			continue;
+		}
+		prev = r;
+	}
+}
+
+/* Total number of regions of all targets of @ctx. */
+unsigned long damon_total_nr_regions(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	unsigned long nr = 0;
+
+	damon_for_each_target(t, ctx)
+		nr += t->nr_regions;
+	return nr;
+}
+
+/* Largest merged region size that keeps >= min_nr_regions; see DOC. */
+unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	unsigned long sz = 0;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			sz += damon_sz_region(r);
+	sz /= max(ctx->attrs.min_nr_regions, 1UL);
+	return max(sz, max(ctx->min_region_sz, 1UL));
+}
+
+/**
+ * damon_adjust_merge() - Merging step of the adjustment.
+ * @ctx:	The context.
+ * @thres:	Initial merge threshold.
+ *
+ * Context: Caller owns @ctx.
+ */
+void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
+{
+	unsigned int max_thres = damon_max_nr_accesses(&ctx->attrs);
+	unsigned long sz_limit = damon_merge_sz_limit(ctx);
+	struct damon_target *t;
+
+	for (;;) {
+		damon_for_each_target(t, ctx)
+			damon_merge_target_regions(t, thres, sz_limit);
+		if (damon_total_nr_regions(ctx) <= ctx->attrs.max_nr_regions ||
+		    thres >= max_thres)
+			break;
+		thres = max(thres * 2, 1U);
+	}
+}
+
+/* ===== Split ===== */
+
+/**
+ * damon_split_target_regions() - Split each region of a target in pieces.
+ * @t:			The target.
+ * @nr_pieces:		Pieces to split each region into (>= 2).
+ * @min_region_sz:	Minimum size and alignment of the pieces.
+ *
+ * Each cut is at a random @min_region_sz-aligned point; regions too small
+ * to be cut are left alone.
+ *
+ * Context: Caller owns @t; may sleep.
+ * Return: The number of regions added.
+ */
+unsigned int damon_split_target_regions(struct damon_target *t,
+					unsigned int nr_pieces,
+				    unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	struct damon_region *r, *next;
+	unsigned int added = 0;
+
+	damon_for_each_region_safe(r, next, t) {
+		unsigned int i;
+
+		for (i = 1; i < nr_pieces; i++) {
+			unsigned long units = damon_sz_region(r) / msz;
+			unsigned long cut;
+
+			if (units < 2)
+				break;
+			/* a random cut in [1, units - 1] units */
+			cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(),
+						  32);
+			r = damon_cut_region(t, r, cut * msz);
+			if (!r)
+				return added;
+			added++;
+		}
+	}
+	return added;
+}
+
+/**
+ * damon_adjust_split() - Splitting step of the adjustment.
+ * @ctx:	The context.
+ *
+ * Context: Caller owns @ctx; may sleep.
+ */
+void damon_adjust_split(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	if (damon_total_nr_regions(ctx) > ctx->attrs.max_nr_regions / 2)
+		return;
+	damon_for_each_target(t, ctx)
+		damon_split_target_regions(t, 2, ctx->min_region_sz);
+}
+
+/**
+ * damon_ensure_min_nr_regions() - Split until min_nr_regions is reached.
+ * @ctx:	The context.
+ *
+ * Used once when a kdamond starts, as operation sets may set up fewer
+ * regions than min_nr_regions.  Stops early when no region can be split.
+ *
+ * Context: Caller owns @ctx; may sleep.
+ */
+void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	while (damon_total_nr_regions(ctx) < ctx->attrs.min_nr_regions) {
+		unsigned int added = 0;
+
+		damon_for_each_target(t, ctx)
+			added += damon_split_target_regions(t, 2,
+							ctx->min_region_sz);
+		if (!added)
+			break;
+	}
+}
+
+/* ===== Initialisation ===== */
+
+int __init damon_regions_init(void)
+{
+	damon_region_cache = KMEM_CACHE(damon_region, 0);
+	return damon_region_cache ? 0 : -ENOMEM;
+}

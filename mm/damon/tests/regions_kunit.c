@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for DAMON's region lists and adaptive regions adjustment:
+ * list operations, damon_set_regions() edge cases, split bounds, merge
+ * threshold, aging and the moving-sum access estimate.  Everything runs on
+ * contexts that are never started, so the tests own them.
+ */
+
+#include <kunit/test.h>
+#include <linux/damon.h>
+
+#include "../internal.h"
+
+#define MSZ	DAMON_MIN_REGION_SZ
+
+struct range_spec {
+	unsigned long start, end;
+};
+
+/* A target whose regions are @specs, in address units. */
+static struct damon_target *new_target_with(struct kunit *test,
+					    const struct range_spec *specs,
+					    int nr)
+{
+	struct damon_target *t = damon_new_target();
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < nr; i++) {
+		struct damon_region *r;
+
+		r = damon_new_region(specs[i].start, specs[i].end);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		damon_add_region(r, t);
+	}
+	return t;
+}
+
+static void expect_regions(struct kunit *test, struct damon_target *t,
+			   const struct range_spec *specs, int nr)
+{
+	struct damon_region *r;
+	int i = 0;
+
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), nr);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	damon_for_each_region(r, t) {
+		if (i >= nr)
+			break;
+		KUNIT_EXPECT_EQ_MSG(test, r->ar.start, specs[i].start,
+				    "region %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, r->ar.end, specs[i].end,
+				    "region %d", i);
+		i++;
+	}
+}
+
+static struct damon_region *nth_region(struct damon_target *t, int n)
+{
+	struct damon_region *r;
+
+	damon_for_each_region(r, t)
+		if (!n--)
+			return r;
+	return NULL;
+}
+
+/* ===== Test cases ===== */
+
+static void damon_regions_list_ops(struct kunit *test)
+{
+	struct damon_target *t = damon_new_target();
+	struct damon_region *a, *b, *c;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	a = damon_new_region(0, 10);
+	c = damon_new_region(20, 30);
+	b = damon_new_region(10, 20);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, a->nr_accesses, 0);
+	KUNIT_EXPECT_EQ(test, a->age, 0);
+
+	damon_add_region(a, t);
+	damon_add_region(c, t);
+	damon_insert_region(b, a, c, t);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
+	KUNIT_EXPECT_PTR_EQ(test, damon_first_region(t), a);
+	KUNIT_EXPECT_PTR_EQ(test, damon_last_region(t), c);
+	KUNIT_EXPECT_PTR_EQ(test, damon_next_region(a), b);
+	KUNIT_EXPECT_PTR_EQ(test, damon_prev_region(c), b);
+	KUNIT_EXPECT_EQ(test, damon_sz_region(b), 10);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+
+	damon_destroy_region(b, t);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	damon_free_target(t);
+}
+
+static void damon_regions_split_at_keeps_counters(struct kunit *test)
+{
+	static const struct range_spec init[] = { {0, 100} };
+	struct damon_target *t = new_target_with(test, init, 1);
+	struct damon_region *r = damon_first_region(t), *n;
+
+	r->nr_accesses = 7;
+	r->age = 3;
+	r->last_nr_accesses = 5;
+	n = damon_cut_region(t, r, 25);
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	KUNIT_EXPECT_EQ(test, r->ar.end, 25);
+	KUNIT_EXPECT_EQ(test, n->ar.start, 25);
+	KUNIT_EXPECT_EQ(test, n->ar.end, 100);
+	KUNIT_EXPECT_EQ(test, n->nr_accesses, 7);
+	KUNIT_EXPECT_EQ(test, n->age, 3);
+	KUNIT_EXPECT_EQ(test, n->last_nr_accesses, 5);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	damon_free_target(t);
+}
+
+/* set_regions: a table of (existing regions, ranges, alignment) -> result */
+struct set_regions_case {
+	const char *name;
+	struct range_spec init[4];
+	int nr_init;
+	struct damon_addr_range ranges[4];
+	int nr_ranges;
+	unsigned long msz;
+	int err;
+	struct range_spec expect[6];
+	int nr_expect;
+};
+
+static const struct set_regions_case set_regions_cases[] = {
+	{
+		.name = "empty target gets one region per range",
+		.nr_init = 0,
+		.ranges = { {0, 10}, {20, 30} }, .nr_ranges = 2, .msz = 1,
+		.expect = { {0, 10}, {20, 30} }, .nr_expect = 2,
+	}, {
+		.name = "ranges widened to the alignment",
+		.nr_init = 0,
+		.ranges = { {100, 5000} }, .nr_ranges = 1, .msz = 4096,
+		.expect = { {0, 8192} }, .nr_expect = 1,
+	}, {
+		.name = "overlapping ranges rejected",
+		.init = { {0, 10} }, .nr_init = 1,
+		.ranges = { {0, 20}, {10, 30} }, .nr_ranges = 2, .msz = 1,
+		.err = -EINVAL,
+		.expect = { {0, 10} }, .nr_expect = 1,
+	}, {
+		.name = "ranges overlapping after alignment rejected",
+		.nr_init = 0,
+		.ranges = { {0, 100}, {200, 300} }, .nr_ranges = 2,
+		.msz = 4096, .err = -EINVAL, .nr_expect = 0,
+	}, {
+		.name = "unsorted ranges rejected",
+		.nr_init = 0,
+		.ranges = { {20, 30}, {0, 10} }, .nr_ranges = 2, .msz = 1,
+		.err = -EINVAL, .nr_expect = 0,
+	}, {
+		.name = "empty range rejected",
+		.init = { {0, 10} }, .nr_init = 1,
+		.ranges = { {5, 5} }, .nr_ranges = 1, .msz = 1,
+		.err = -EINVAL,
+		.expect = { {0, 10} }, .nr_expect = 1,
+	}, {
+		.name = "no range removes every region",
+		.init = { {0, 10}, {10, 20} }, .nr_init = 2,
+		.nr_ranges = 0, .msz = 1, .nr_expect = 0,
+	}, {
+		.name = "holes inside a range are filled",
+		.init = { {0, 10}, {20, 30}, {50, 60} }, .nr_init = 3,
+		.ranges = { {0, 60} }, .nr_ranges = 1, .msz = 1,
+		.expect = { {0, 10}, {10, 20}, {20, 30}, {30, 50}, {50, 60} },
+		.nr_expect = 5,
+	}, {
+		.name = "regions trimmed, stretched and dropped",
+		.init = { {0, 10}, {15, 25}, {40, 50}, {70, 80} }, .nr_init = 4,
+		.ranges = { {5, 30}, {35, 45} }, .nr_ranges = 2, .msz = 1,
+		.expect = { {5, 10}, {10, 15}, {15, 30}, {35, 45} },
+		.nr_expect = 4,
+	}, {
+		.name = "a region spanning two ranges is split",
+		.init = { {0, 100} }, .nr_init = 1,
+		.ranges = { {10, 20}, {50, 60} }, .nr_ranges = 2, .msz = 1,
+		.expect = { {10, 20}, {50, 60} }, .nr_expect = 2,
+	},
+};
+
+static void set_regions_case_desc(const struct set_regions_case *c,
+				  char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(set_regions, set_regions_cases, set_regions_case_desc);
+
+static void damon_regions_set_regions(struct kunit *test)
+{
+	const struct set_regions_case *c = test->param_value;
+	struct damon_target *t = new_target_with(test, c->init, c->nr_init);
+	struct damon_region *r;
+	int err;
+
+	damon_for_each_region(r, t) {
+		r->nr_accesses = 42;
+		r->age = 9;
+	}
+	err = damon_set_regions(t, (struct damon_addr_range *)c->ranges,
+				c->nr_ranges, c->msz);
+	KUNIT_EXPECT_EQ(test, err, c->err);
+	expect_regions(test, t, c->expect, c->nr_expect);
+	damon_free_target(t);
+}
+
+static void damon_regions_set_regions_keeps_counters(struct kunit *test)
+{
+	static const struct range_spec init[] = { {0, 100} };
+	struct damon_addr_range ranges[] = { {10, 20}, {50, 60} };
+	struct damon_target *t = new_target_with(test, init, 1);
+	struct damon_region *r;
+
+	damon_first_region(t)->nr_accesses = 5;
+	damon_first_region(t)->age = 4;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 2, 1), 0);
+	damon_for_each_region(r, t) {
+		KUNIT_EXPECT_EQ(test, r->nr_accesses, 5);
+		KUNIT_EXPECT_EQ(test, r->age, 4);
+	}
+	/* a filled hole starts from zero */
+	ranges[0].end = 60;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 1, 1), 0);
+	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 3);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->nr_accesses, 0);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->ar.start, 20);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->ar.end, 50);
+	damon_free_target(t);
+}
+
+static void damon_regions_merge_threshold(struct kunit *test)
+{
+	static const struct range_spec init[] = {
+		{0, 10}, {10, 20}, {20, 30}, {30, 40}, {40, 50}, {60, 70},
+	};
+	static const unsigned int nr[] = { 0, 1, 5, 6, 20, 20 };
+	static const struct range_spec expect[] = {
+		{0, 20}, {20, 40}, {40, 50}, {60, 70},
+	};
+	struct damon_target *t = new_target_with(test, init, 6);
+	struct damon_region *r;
+	int i = 0;
+
+	damon_for_each_region(r, t)
+		r->nr_accesses = nr[i++];
+	damon_merge_target_regions(t, 1, 1000);
+	/* 0~1 and 5~6 merge; 20 and 20 don't touch (hole at 50..60) */
+	expect_regions(test, t, expect, 4);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->nr_accesses, 5);
+
+	/* the size limit wins over the threshold */
+	damon_merge_target_regions(t, 100, 20);
+	expect_regions(test, t, expect, 4);
+	damon_merge_target_regions(t, 100, 100);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	damon_free_target(t);
+}
+
+static void damon_regions_merge_weighted(struct kunit *test)
+{
+	static const struct range_spec init[] = { {0, 30}, {30, 40} };
+	struct damon_target *t = new_target_with(test, init, 2);
+	struct damon_region *a = nth_region(t, 0), *b = nth_region(t, 1);
+
+	a->nr_accesses = 4;
+	a->age = 10;
+	b->nr_accesses = 8;
+	b->age = 2;
+	damon_merge_target_regions(t, 10, 100);
+	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
+	a = damon_first_region(t);
+	KUNIT_EXPECT_EQ(test, a->nr_accesses, 5);	/* (4*30 + 8*10) / 40 */
+	KUNIT_EXPECT_EQ(test, a->age, 8);		/* (10*30 + 2*10) / 40 */
+
+	/* weights too big for a plain 64-bit product */
+	KUNIT_EXPECT_EQ(test, damon_weighted_avg(100, ULONG_MAX / 2,
+						 0, ULONG_MAX / 2), 50);
+	damon_free_target(t);
+}
+
+static void damon_regions_split_bounds(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	static const struct range_spec init[] = { {0, 1000 * MSZ} };
+	struct damon_target *t;
+	struct damon_region *r;
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->attrs.max_nr_regions = 40;
+	t = new_target_with(test, init, 1);
+	damon_add_target(ctx, t);
+	for (round = 0; round < 20; round++) {
+		damon_adjust_split(ctx);
+		KUNIT_EXPECT_LE(test, damon_total_nr_regions(ctx), 40);
+		KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+		damon_for_each_region(r, t) {
+			KUNIT_EXPECT_GE(test, damon_sz_region(r), MSZ);
+			KUNIT_EXPECT_EQ(test, r->ar.start % MSZ, 0);
+		}
+	}
+	KUNIT_EXPECT_GT(test, damon_total_nr_regions(ctx), 20);
+	damon_destroy_ctx(ctx);
+}
+
+static void damon_regions_split_too_small(struct kunit *test)
+{
+	static const struct range_spec init[] = { {0, MSZ}, {MSZ, 3 * MSZ} };
+	struct damon_target *t = new_target_with(test, init, 2);
+
+	/* the one-unit region can't be split; the two-unit one only once */
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 3, MSZ), 1);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 2, MSZ), 0);
+	damon_free_target(t);
+}
+
+static void damon_regions_ensure_min(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	static const struct range_spec init[] = { {0, 100 * MSZ} };
+	struct damon_target *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	t = new_target_with(test, init, 1);
+	damon_add_target(ctx, t);
+	damon_ensure_min_nr_regions(ctx);
+	KUNIT_EXPECT_GE(test, damon_total_nr_regions(ctx),
+			ctx->attrs.min_nr_regions);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	damon_destroy_ctx(ctx);
+}
+
+static void damon_regions_age_reset(struct kunit *test)
+{
+	struct damon_attrs attrs = {
+		.sample_interval = 1000, .aggr_interval = 20000,
+	};
+	struct damon_target *t = damon_new_target();
+	struct damon_region *r = damon_new_region(0, 10);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_region(r, t);
+	r->age = 5;
+	r->last_nr_accesses = 10;
+	r->nr_accesses = 11;	/* within 20 / 10 = 2: not significant */
+	damon_age_region(r, &attrs);
+	KUNIT_EXPECT_EQ(test, r->age, 6);
+	r->nr_accesses = 12;	/* a difference of 2: significant */
+	damon_age_region(r, &attrs);
+	KUNIT_EXPECT_EQ(test, r->age, 0);
+	r->nr_accesses = 10;
+	damon_age_region(r, &attrs);
+	KUNIT_EXPECT_EQ(test, r->age, 1);
+	damon_free_target(t);
+}
+
+static void damon_regions_moving_sum(struct kunit *test)
+{
+	struct damon_attrs attrs = {
+		.sample_interval = 1000, .aggr_interval = 10000,
+	};
+	struct damon_target *t = damon_new_target();
+	struct damon_region *r = damon_new_region(0, 10);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_region(r, t);
+
+	/* always accessed: the estimate stays at the maximum */
+	r->nr_accesses = 10;
+	damon_region_new_window(r);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
+	for (i = 0; i < 10; i++)
+		damon_update_region_access_rate(r, true, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 10);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
+
+	/* stops being accessed: decays linearly to zero in one interval */
+	damon_region_new_window(r);
+	for (i = 0; i < 5; i++)
+		damon_update_region_access_rate(r, false, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 50000);
+	for (i = 0; i < 5; i++)
+		damon_update_region_access_rate(r, false, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 0);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0);
+
+	/* half accessed: ends at exactly nr_accesses * 10000 */
+	damon_region_new_window(r);
+	for (i = 0; i < 10; i++)
+		damon_update_region_access_rate(r, i % 2, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 5);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 50000);
+	damon_free_target(t);
+}
+
+static struct kunit_case damon_regions_test_cases[] = {
+	KUNIT_CASE(damon_regions_list_ops),
+	KUNIT_CASE(damon_regions_split_at_keeps_counters),
+	KUNIT_CASE_PARAM(damon_regions_set_regions, set_regions_gen_params),
+	KUNIT_CASE(damon_regions_set_regions_keeps_counters),
+	KUNIT_CASE(damon_regions_merge_threshold),
+	KUNIT_CASE(damon_regions_merge_weighted),
+	KUNIT_CASE(damon_regions_split_bounds),
+	KUNIT_CASE(damon_regions_split_too_small),
+	KUNIT_CASE(damon_regions_ensure_min),
+	KUNIT_CASE(damon_regions_age_reset),
+	KUNIT_CASE(damon_regions_moving_sum),
+	{}
+};
+
+static struct kunit_suite damon_regions_test_suite = {
+	.name = "damon_regions",
+	.test_cases = damon_regions_test_cases,
+};
+kunit_test_suite(damon_regions_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DAMON's adaptive regions adjustment");
+MODULE_LICENSE("GPL");
