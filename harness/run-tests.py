@@ -44,6 +44,7 @@ UPSTREAM_TESTS = [
 UPSTREAM_TIMEOUT = 300      # per test, seconds; TCG is slow
 
 results = []                # (id, status, detail)
+RESULTS_DIR = os.path.join(BUILD, "test-results")
 
 
 def log(msg):
@@ -118,7 +119,7 @@ def parse_harness_results(output):
 
 def boot(phase, command, kernel, timeout, append="kunit.enable=0", expect_status=True):
     """Boot the kernel for one phase; record splats/timeouts as results."""
-    workdir = os.path.join(BUILD, "test-results", phase)
+    workdir = os.path.join(RESULTS_DIR, phase)
     shutil.rmtree(workdir, ignore_errors=True)
     log("== %s: booting (timeout %ds)" % (phase, timeout))
     r = vm.run(command, kernel=kernel, timeout=timeout, append_extra=append,
@@ -197,7 +198,7 @@ def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each):
     for t in tests:
         if "%s:%s" % (phase, t) not in done:
             record("%s:%s" % (phase, t), "FAIL", "no result (guest died?)")
-    with open(os.path.join(BUILD, "test-results", phase + ".log"), "w") as f:
+    with open(os.path.join(RESULTS_DIR, phase + ".log"), "w") as f:
         f.write(r.output)
 
 
@@ -259,13 +260,16 @@ def summarize(known, phases):
 
 
 def main():
+    global RESULTS_DIR
     ap = argparse.ArgumentParser(description="Run every DAMON test.")
     ap.add_argument("--kernel", default=vm.default_kernel("test"))
     ap.add_argument("--phases", default="kunit,ours,upstream,damo")
     ap.add_argument("--known-failures", default=os.path.join(HARNESS, "known-failures.txt"))
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
+    ap.add_argument("--results-dir", default=RESULTS_DIR)
     a = ap.parse_args()
+    RESULTS_DIR = a.results_dir
 
     known = load_known_failures(a.known_failures) if a.known_failures != "none" else {}
     # Upstream tests that are expected to pass (or are flaky) get retries;
