@@ -45,7 +45,9 @@ JOBS=${JOBS:-$(nproc)}
 MAKE=(make -s -C "$src" O="$obj" CC="$CC" HOSTCC="$CC" -j"$JOBS")
 
 frags=("$HARNESS/config/base.config" "$HARNESS/config/$frag.config")
-want_hash=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)
+# Re-merge the fragments when they or DAMON's Kconfig change (a new symbol
+# named in a fragment would otherwise stay at its default).
+want_hash=$(cat "${frags[@]}" "$src/mm/damon/Kconfig" | sha1sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.fragments-hash" 2>/dev/null)" != "$want_hash" ]; then
 	echo "build.sh: configuring $obj ($frag)"
 	"${MAKE[@]}" x86_64_defconfig >/dev/null
