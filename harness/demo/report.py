@@ -28,6 +28,7 @@ BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(os.path.abspath(__f
 WORKLOAD = os.path.join(BUILD, "bin", "workload")
 SHADES = " .:-=+*#%@"
 
+NR_AREAS = 8                # must match workload.c
 SAMPLE_US = 5000
 AGGR_US = 100000
 
@@ -90,6 +91,31 @@ def setup_damon(ops, pid, region):
         wr(tgt + "/regions/0/start", region[0])
         wr(tgt + "/regions/0/end", region[1])
     return kd
+
+
+def stop(kd):
+    """Turn the kdamond off unless it already stopped by itself (a vaddr
+    kdamond does when its target process exits)."""
+    if rd(kd + "/state") == "on":
+        wr(kd + "/state", "off")
+
+
+def phys_layout(pid, lo, hi, area_bytes):
+    """Physical address of every page of the workload's buffer, per area.
+
+    Reads /proc/<pid>/pagemap (root sees PFNs).  Returns a list of
+    (phys_addr, area_index) for present pages.
+    """
+    page = os.sysconf("SC_PAGE_SIZE")
+    out = []
+    with open("/proc/%d/pagemap" % pid, "rb") as f:
+        f.seek(lo // page * 8)
+        data = f.read((hi - lo) // page * 8)
+    for i in range(len(data) // 8):
+        e = int.from_bytes(data[i * 8:i * 8 + 8], "little")
+        if e >> 63 and e & ((1 << 55) - 1):
+            out.append(((e & ((1 << 55) - 1)) * page, i * page // area_bytes))
+    return out
 
 
 class TraceReader(threading.Thread):
@@ -172,47 +198,69 @@ def shade(x):
     return SHADES[min(len(SHADES) - 1, int(round(x * (len(SHADES) - 1))))]
 
 
-def report(ops, snaps, phases, lo, hi, area_bytes, cols=64):
+def area_truth(cols, lo, hi, spans):
+    """Ground-truth row: 'H'/'W' where the phase's hot/warm area covers at
+    least a quarter of a column, 'h'/'w' where it covers less but some."""
+    width = (hi - lo) / cols
+    cover = {"H": [0.0] * cols, "W": [0.0] * cols}
+    for kind in cover:
+        for s, e in spans[kind]:
+            s, e = max(s, lo), min(e, hi)
+            c = int((s - lo) // width)
+            while s < e and c < cols:
+                ce = lo + (c + 1) * width
+                cover[kind][c] += min(e, ce) - s
+                s, c = ce, c + 1
+    row = []
+    for c in range(cols):
+        ch = " "
+        for kind in ("W", "H"):
+            if cover[kind][c] >= width / 4:
+                ch = kind
+            elif cover[kind][c] > 0 and ch == " ":
+                ch = kind.lower()
+        row.append(ch)
+    return "".join(row)
+
+
+def report(ops, snaps, phases, lo, hi, spans_of_phase, cols=64):
+    """Print the last snapshot's regions within [lo, hi) and a heatmap.
+
+    spans_of_phase(n) gives {'H': [(start, end)], 'W': [...]}, the address
+    ranges of phase n's hot and warm areas in the monitored address space.
+    """
     max_acc = AGGR_US // SAMPLE_US
-    print("\n=== DAMON %s: regions of the last snapshot within the workload's "
-          "%s (%#x-%#x) ===" % (ops, hsize(hi - lo), lo, hi) if ops == "vaddr" else
-          "\n=== DAMON %s: regions of the last snapshot (%s of physical memory) ===" %
-          (ops, hsize(hi - lo)))
-    last = snaps[-1][1]
+    print("\n=== DAMON %s: regions of the last snapshot in %#x-%#x (%s), "
+          "where the workload's buffer is ===" % (ops, lo, hi, hsize(hi - lo)))
     print("%-33s %10s %12s %10s" % ("address range", "size", "access rate", "age"))
-    for s, e, acc, age in last:
+    for s, e, acc, age in snaps[-1][1]:
         if e <= lo or s >= hi:
             continue
         print("%#15x-%#-17x %10s %11d%% %8.1f s" %
               (s, e, hsize(e - s), 100 * acc // max_acc, age * AGGR_US / 1e6))
+    bucket = 0.5
     print("\n=== heatmap: time runs down, one row per %.1f s; address runs right, "
-          "%d columns of %s ===" % (0.5, cols, hsize((hi - lo) // cols)))
-    print("    shades from idle to hot: '%s'   '~' = not monitored" % SHADES)
-    if ops == "vaddr":
-        print("    ground truth: H = hot area, W = warm area of the phase\n")
+          "%d columns of %s ===" % (bucket, cols, hsize((hi - lo) // cols)))
+    print("    access rate from idle to hot: '%s'" % SHADES)
+    print("    right: ground truth, H/W = the phase's hot/warm area (h/w: a little of it)\n")
     t0 = snaps[0][0]
-    bucket, rows = 0.5, {}
+    truths = {}
+    rows = {}
     for t, regs in snaps:
         rows.setdefault(int((t - t0) / bucket), []).append(heat_row(regs, lo, hi, cols, max_acc))
     for k in sorted(rows):
-        acc_rows = rows[k]
         avg = []
         for c in range(cols):
-            vals = [r[c] for r in acc_rows if r[c] is not None]
+            vals = [r[c] for r in rows[k] if r[c] is not None]
             avg.append(sum(vals) / len(vals) if vals else None)
         t = t0 + k * bucket
         truth = ""
-        if ops == "vaddr":
-            ph = [p for p in phases if p[0] <= t]
-            if ph:
-                _, n, hot, warm = ph[-1]
-                tr = [" "] * cols
-                for base, ch in ((warm, "W"), (hot, "H")):
-                    for c in range(cols):
-                        mid = lo + (c + 0.5) * (hi - lo) / cols
-                        if base <= mid < base + area_bytes:
-                            tr[c] = ch
-                truth = " |%s| phase %d" % ("".join(tr), n)
+        ph = [p for p in phases if p[0] <= t]
+        if ph:
+            n = ph[-1][1]
+            if n not in truths:
+                truths[n] = area_truth(cols, lo, hi, spans_of_phase(n))
+            truth = " |%s| phase %d" % (truths[n], n)
         print("%5.1fs |%s|%s" % (k * bucket, "".join(shade(x) for x in avg), truth))
 
 
@@ -229,19 +277,36 @@ def main():
         require(ADMIN, "DAMON sysfs interface (issue 5)")
         require(EVENT, "tracepoint damon:damon_aggregated (issue 3)")
         wl, log, lo, hi, wl_t0 = start_workload(args)
+        area = (hi - lo) // NR_AREAS
         if args.ops == "vaddr":
             kd = setup_damon("vaddr", wl.pid, None)
             view = (lo, hi)
+
+            def spans(n):
+                hot = n % NR_AREAS
+                warm = (hot + NR_AREAS // 2) % NR_AREAS
+                return {"H": [(lo + hot * area, lo + (hot + 1) * area)],
+                        "W": [(lo + warm * area, lo + (warm + 1) * area)]}
         else:
-            ram = biggest_system_ram()
-            kd = setup_damon("paddr", None, ram)
-            view = ram
+            kd = setup_damon("paddr", None, biggest_system_ram())
+            pages = phys_layout(wl.pid, lo, hi, area)
+            page = os.sysconf("SC_PAGE_SIZE")
+            # zoom on where most of the buffer is; a few stray pages
+            # elsewhere would otherwise squeeze it into one column
+            addrs = sorted(p for p, _ in pages)
+            view = (addrs[len(addrs) // 100], addrs[len(addrs) * 99 // 100] + page)
+
+            def spans(n):
+                hot = n % NR_AREAS
+                warm = (hot + NR_AREAS // 2) % NR_AREAS
+                return {"H": [(p, p + page) for p, a in pages if a == hot],
+                        "W": [(p, p + page) for p, a in pages if a == warm]}
         wr(EVENT + "/enable", 1)
         reader = TraceReader()
         reader.start()
         wr(kd + "/state", "on")
         wl.wait()
-        wr(kd + "/state", "off")
+        stop(kd)
         kd = None
         wr(EVENT + "/enable", 0)
         reader.stop = True
@@ -249,9 +314,8 @@ def main():
         if not reader.snapshots:
             raise Missing("monitoring results: no damon_aggregated records "
                           "were emitted (monitoring core, issues 3 and 4)")
-        area = (hi - lo) // 8
         report(args.ops, reader.snapshots, parse_phases(log, wl_t0), view[0],
-               view[1], area)
+               view[1], spans)
         return 0
     except Missing as e:
         print("demo: cannot monitor with %s yet; missing: %s" % (args.ops, e))
@@ -262,7 +326,7 @@ def main():
     finally:
         if kd:
             try:
-                wr(kd + "/state", "off")
+                stop(kd)
             except RuntimeError:
                 pass
         if wl and wl.poll() is None:
