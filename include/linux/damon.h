@@ -285,7 +285,6 @@ struct damos_watermarks {
 	unsigned long mid;
 	unsigned long low;
 
-/* private: */
 	bool activated;
 };
 
@@ -440,7 +439,6 @@ struct damos {
 	struct list_head core_filters;
 	struct list_head ops_filters;
 
-/* private: */
 	unsigned long next_apply_sis;
 	bool walk_completed;
 	bool core_filters_default_reject;
@@ -535,7 +533,6 @@ struct damon_call_control {
 	int return_code;
 	bool dealloc_on_cancel;
 
-/* private: */
 	struct completion completion;
 	bool canceled;
 	struct list_head list;
@@ -557,7 +554,6 @@ struct damos_walk_control {
 			struct damos *s, unsigned long sz_filter_passed);
 	void *data;
 
-/* private: */
 	struct completion completion;
 	bool canceled;
 };
@@ -601,7 +597,6 @@ struct damon_attrs {
 	unsigned long min_nr_regions;
 	unsigned long max_nr_regions;
 
-/* private: */
 	unsigned long aggr_samples;
 };
 
@@ -634,6 +629,9 @@ struct damon_attrs {
  * @walk_control_lock:	Protects @walk_control.
  * @walk_active:	The damos_walk() request the kdamond is serving; only
  *			the kdamond touches it.
+ * @requests_pending:	Set by damon_call() and damos_walk() when they queue
+ *			a request, cleared by the kdamond before serving them;
+ *			lets an idle kdamond wake up early.
  * @maybe_corrupted:	An update failed midway; the kdamond stops.
  * @ops:		The operation set in use.
  * @adaptive_targets:	Targets (struct damon_target).
@@ -650,22 +648,22 @@ struct damon_ctx {
 	unsigned long min_region_sz;
 	bool pause;
 
-/* private: */
 	unsigned long passed_sample_intervals;
 	unsigned long next_aggregation_sis;
 	unsigned long next_ops_update_sis;
 	unsigned long next_intervals_tune_sis;
 
 	struct task_struct *kdamond;
-	struct mutex kdamond_lock;
+	struct mutex kdamond_lock;	/* protects @kdamond */
 	struct completion kdamond_started;
 
 	struct list_head call_controls;
-	struct mutex call_controls_lock;
+	struct mutex call_controls_lock;	/* protects @call_controls */
 
 	struct damos_walk_control *walk_control;
-	struct mutex walk_control_lock;
+	struct mutex walk_control_lock;	/* protects @walk_control */
 	struct damos_walk_control *walk_active;
+	bool requests_pending;
 
 	bool maybe_corrupted;
 

@@ -590,13 +590,25 @@ static void damon_destroy_targets(struct damon_ctx *ctx)
  * damon_destroy_ctx() - Free a context with its targets and schemes.
  * @ctx:	The context; must not be running.
  *
- * Context: Process context; caller owns @ctx.
+ * Context: Process context; caller owns @ctx.  Takes damon_lock and
+ * kdamond_lock.
  */
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damos *s, *next;
+	bool running;
 
-	if (WARN_ON_ONCE(damon_is_running(ctx)))
+	/*
+	 * A kdamond that exits by itself drops kdamond_lock while holding
+	 * damon_lock, and touches @ctx no more after releasing damon_lock.
+	 * Taking damon_lock here thus makes sure that it is entirely done
+	 * with @ctx, including its mutex_unlock() of kdamond_lock, which may
+	 * still access the mutex after a waiter got it.
+	 */
+	mutex_lock(&damon_lock);
+	running = damon_is_running(ctx);
+	mutex_unlock(&damon_lock);
+	if (WARN_ON_ONCE(running))
 		return;
 	damon_destroy_targets(ctx);
 	damon_for_each_scheme_safe(s, next, ctx)
@@ -953,6 +965,41 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/* Reject target regions damon_set_regions() would, before changing @dst. */
+static int damon_validate_commit_targets(struct damon_ctx *src)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, src) {
+		if (!t->obsolete && !damon_regions_fit(t, src->min_region_sz))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Intervals auto-tuning moves the intervals away from the user-set ones.
+ * An update that keeps the same tuning goal and samples-per-aggregation
+ * ratio (e.g. one that only changes a scheme) keeps the tuned intervals
+ * instead of restarting the tuning from the user-set ones.
+ */
+static void damon_keep_tuned_intervals(struct damon_attrs *new,
+				       const struct damon_attrs *cur)
+{
+	const struct damon_intervals_goal *ng = &new->intervals_goal;
+	const struct damon_intervals_goal *cg = &cur->intervals_goal;
+
+	if (!ng->aggrs || ng->aggrs != cg->aggrs ||
+	    ng->access_bp != cg->access_bp ||
+	    ng->min_sample_us != cg->min_sample_us ||
+	    ng->max_sample_us != cg->max_sample_us)
+		return;
+	if (damon_nr_samples_per_aggr(new) != cur->aggr_samples)
+		return;
+	new->sample_interval = cur->sample_interval;
+	new->aggr_interval = cur->aggr_interval;
+}
+
 /**
  * damon_commit_ctx() - Copy the user parameters of a context to another.
  * @dst:	The context to update, possibly running.
@@ -965,28 +1012,35 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
  * target's regions are set to @src's with damon_set_regions() if @src's
  * target has any; a scheme keeps its statistics), missing ones are created,
  * extra ones destroyed.  A @src target marked &damon_target->obsolete
- * removes the @dst target of the same index.
+ * removes the @dst target of the same index.  With intervals auto-tuning
+ * on and its goal unchanged, @dst keeps its tuned intervals.
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
- * Return: 0 on success; -EINVAL if @src's attrs are invalid (nothing
- * changed); -ENOMEM if an allocation failed midway, in which case @dst is
+ * Return: 0 on success; -EINVAL if @src's attrs are invalid or its target
+ * regions overlap once aligned to its min_region_sz (nothing changed);
+ * -ENOMEM if an allocation failed midway, in which case @dst is
  * marked possibly corrupted and its kdamond, if any, stops.
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
+	struct damon_attrs attrs = src->attrs;
 	int err;
 
 	damon_assert_owner(dst);
-	err = damon_validate_attrs(&src->attrs);
+	err = damon_validate_attrs(&attrs);
 	if (err)
 		return err;
+	err = damon_validate_commit_targets(src);
+	if (err)
+		return err;
+	damon_keep_tuned_intervals(&attrs, &dst->attrs);
 
 	dst->ops = src->ops;
 	dst->addr_unit = src->addr_unit;
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
-	err = damon_set_attrs(dst, &src->attrs);
+	err = damon_set_attrs(dst, &attrs);
 	if (err)
 		goto corrupted;
 	err = damon_commit_targets(dst, src);
@@ -1012,15 +1066,19 @@ corrupted:
  *
  * The requests are taken off the shared list first so that no lock is held
  * while their functions run.  Paired with damon_call(), which queues only
- * while holding kdamond_lock and seeing a kdamond, and kdamond_exit(),
+ * while holding kdamond_lock and seeing a kdamond, and kdamond_teardown(),
  * which cancels while holding kdamond_lock before clearing ctx->kdamond.
  */
-static void kdamond_call(struct damon_ctx *ctx, bool cancel)
+static void kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
 {
 	struct damon_call_control *c, *next;
 	LIST_HEAD(todo);
 	LIST_HEAD(keep);
 
+	if (cancel)
+		lockdep_assert_held(&ctx->kdamond_lock);
+	/* before looking: a request queued from now on sets it again */
+	WRITE_ONCE(ctx->requests_pending, false);
 	mutex_lock(&ctx->call_controls_lock);
 	list_splice_init(&ctx->call_controls, &todo);
 	mutex_unlock(&ctx->call_controls_lock);
@@ -1086,6 +1144,9 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	mutex_lock(&ctx->call_controls_lock);
 	list_add_tail(&control->list, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
+	/* cut an idle sleep short; paired with kdamond_wait() */
+	WRITE_ONCE(ctx->requests_pending, true);
+	wake_up_process(ctx->kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 
 	if (control->repeat)
@@ -1125,8 +1186,12 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 		if (ctx->walk_control)
 			err = -EBUSY;
 		else
-			ctx->walk_control = control;
+			WRITE_ONCE(ctx->walk_control, control);
 		mutex_unlock(&ctx->walk_control_lock);
+		if (!err) {
+			WRITE_ONCE(ctx->requests_pending, true);
+			wake_up_process(ctx->kdamond);
+		}
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 	if (err)
@@ -1142,7 +1207,7 @@ static void damos_walk_finish(struct damon_ctx *ctx, bool canceled)
 
 	mutex_lock(&ctx->walk_control_lock);
 	w = ctx->walk_control;
-	ctx->walk_control = NULL;
+	WRITE_ONCE(ctx->walk_control, NULL);
 	mutex_unlock(&ctx->walk_control_lock);
 	ctx->walk_active = NULL;
 	if (!w)
@@ -1175,7 +1240,7 @@ static void kdamond_walk_begin(struct damon_ctx *ctx)
 }
 
 /**
- * damos_walk_call_walk() - Report a region to the pending damos_walk().
+ * damos_walk_report() - Report a region to the pending damos_walk().
  * @ctx:		The context.
  * @t:			The region's target.
  * @r:			The region.
@@ -1186,8 +1251,8 @@ static void kdamond_walk_begin(struct damon_ctx *ctx)
  *
  * Context: The kdamond of @ctx.
  */
-void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
-			  struct damon_region *r, struct damos *s,
+void damos_walk_report(struct damon_ctx *ctx, struct damon_target *t,
+		       struct damon_region *r, struct damos *s,
 			  unsigned long sz_filter_passed)
 {
 	struct damos_walk_control *w = ctx->walk_active;
@@ -1198,7 +1263,7 @@ void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
 }
 
 /**
- * damos_walk_complete() - Note that a scheme finished an apply round.
+ * damos_walk_round_done() - Note that a scheme finished an apply round.
  * @ctx:	The context.
  * @s:		The scheme.
  *
@@ -1206,7 +1271,7 @@ void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
  *
  * Context: The kdamond of @ctx.
  */
-void damos_walk_complete(struct damon_ctx *ctx, struct damos *s)
+void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s)
 {
 	struct damos *iter;
 
@@ -1264,10 +1329,10 @@ void __weak damos_apply_schemes(struct damon_ctx *ctx)
 		damon_for_each_target(t, ctx)
 			damon_for_each_region(r, t)
 				if (damos_pattern_match(ctx, r, s))
-					damos_walk_call_walk(ctx, t, r, s, 0);
+					damos_walk_report(ctx, t, r, s, 0);
 		s->next_apply_sis = ctx->passed_sample_intervals +
 			damos_apply_interval_sis(ctx, s);
-		damos_walk_complete(ctx, s);
+		damos_walk_round_done(ctx, s);
 	}
 }
 
@@ -1277,7 +1342,7 @@ unsigned long __weak damos_wmarks_wait_us(struct damon_ctx *ctx)
 	return 0;
 }
 
-static void kdamond_apply_schemes(struct damon_ctx *ctx)
+static void kdamond_run_schemes(struct damon_ctx *ctx)
 {
 	kdamond_walk_begin(ctx);
 	if (!list_empty(&ctx->schemes))
@@ -1326,7 +1391,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 }
 
 /**
- * kdamond_tune_intervals() - Apply one intervals auto-tuning step.
+ * damon_tune_intervals_step() - Apply one intervals auto-tuning step.
  * @ctx:	The context.
  *
  * Scales the sampling and aggregation intervals together (their ratio,
@@ -1335,7 +1400,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
  *
  * Context: Caller owns @ctx.
  */
-void kdamond_tune_intervals(struct damon_ctx *ctx)
+void damon_tune_intervals_step(struct damon_ctx *ctx)
 {
 	struct damon_attrs *attrs = &ctx->attrs;
 	unsigned long sample_us;
@@ -1360,9 +1425,9 @@ void kdamond_tune_intervals(struct damon_ctx *ctx)
  *
  *   starting:	damon_start() created it; it signals kdamond_started first
  *		thing, then sets up the operation set and the regions.
- *   running:	kdamond_fn()'s loop, one iteration per sampling interval.
- *   exiting:	kdamond_exit(): targets destroyed, pending damon_call() and
- *		damos_walk() requests cancelled, ctx->kdamond cleared, running
+ *   running:	kdamond_main()'s loop, one iteration per sampling interval.
+ *   exiting:	kdamond_teardown(): targets destroyed, pending damon_call()
+ *		and damos_walk() requests cancelled, ctx->kdamond cleared, running
  *		count dropped -- the last two atomically with respect to
  *		damon_start(), damon_call() and damos_walk().
  */
@@ -1379,15 +1444,18 @@ static bool kdamond_targets_valid(struct damon_ctx *ctx)
 	return false;
 }
 
-static bool kdamond_need_stop(struct damon_ctx *ctx)
+static bool kdamond_should_exit(struct damon_ctx *ctx)
 {
 	if (kthread_should_stop() || READ_ONCE(ctx->maybe_corrupted))
 		return true;
 	return !kdamond_targets_valid(ctx);
 }
 
-/* Sleep @us, waking early only to stop. */
-static void kdamond_sleep(unsigned long us)
+/*
+ * Sleep @us.  Wake early to stop and, with @idle (not monitoring, so not
+ * in the middle of a sample), to serve damon_call() or damos_walk().
+ */
+static void kdamond_wait(struct damon_ctx *ctx, unsigned long us, bool idle)
 {
 	ktime_t expires = ktime_add_us(ktime_get(), us);
 	u64 slack = min_t(u64, us * NSEC_PER_USEC / 16, 100 * NSEC_PER_USEC);
@@ -1396,6 +1464,9 @@ static void kdamond_sleep(unsigned long us)
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop())
 			break;
+		/* paired with damon_call() and damos_walk() */
+		if (idle && READ_ONCE(ctx->requests_pending))
+			break;
 		if (!schedule_hrtimeout_range(&expires, slack,
 					      HRTIMER_MODE_ABS))
 			break;
@@ -1403,7 +1474,20 @@ static void kdamond_sleep(unsigned long us)
 	__set_current_state(TASK_RUNNING);
 }
 
-static void kdamond_init(struct damon_ctx *ctx)
+/*
+ * Not monitoring (paused, or no scheme active): no scheme will apply
+ * anything, so a pending damos_walk() is answered with an empty walk
+ * rather than left waiting.
+ */
+static void kdamond_idle(struct damon_ctx *ctx, unsigned long us)
+{
+	kdamond_walk_begin(ctx);
+	if (ctx->walk_active)
+		damos_walk_finish(ctx, false);
+	kdamond_wait(ctx, us, true);
+}
+
+static void kdamond_setup(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damos *s;
@@ -1420,7 +1504,8 @@ static void kdamond_init(struct damon_ctx *ctx)
 	damon_for_each_scheme(s, ctx)
 		s->walk_completed = false;
 	damon_for_each_target(t, ctx)
-		WARN_ONCE(!damon_regions_valid(t), "damon: bad initial regions\n");
+		WARN_ONCE(!damon_regions_valid(t),
+			  "damon: bad initial regions\n");
 }
 
 /* Stop the kdamond on an internal inconsistency; never BUG. */
@@ -1438,7 +1523,7 @@ static void kdamond_check_regions(struct damon_ctx *ctx)
 }
 
 /* Everything that happens at the end of an aggregation interval. */
-static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
+static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 {
 	unsigned int nr_samples = damon_max_nr_accesses(&ctx->attrs);
 	bool trace = trace_damon_aggregated_enabled();
@@ -1450,18 +1535,18 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 		damon_for_each_region(r, t) {
 			ctx->nr_accesses_sum += r->nr_accesses;
 			ctx->max_nr_samples_sum += nr_samples;
-			damon_update_region_age(r, &ctx->attrs);
+			damon_age_region(r, &ctx->attrs);
 			if (trace)
 				trace_damon_aggregated(tidx, t->nr_regions, r);
 		}
 		tidx++;
 	}
 
-	kdamond_merge_regions(ctx, max(max_nr / 10, 1U));
+	damon_adjust_merge(ctx, max(max_nr / 10, 1U));
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
-			damon_reset_region_aggregated(r);
-	kdamond_split_regions(ctx);
+			damon_region_new_window(r);
+	damon_adjust_split(ctx);
 	kdamond_check_regions(ctx);
 
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
@@ -1469,7 +1554,7 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 
 	if (ctx->attrs.intervals_goal.aggrs &&
 	    ctx->passed_sample_intervals >= ctx->next_intervals_tune_sis) {
-		kdamond_tune_intervals(ctx);
+		damon_tune_intervals_step(ctx);
 		ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
 			ctx->attrs.aggr_samples *
 			ctx->attrs.intervals_goal.aggrs;
@@ -1477,21 +1562,21 @@ static void kdamond_aggregate(struct damon_ctx *ctx, unsigned int max_nr)
 }
 
 /* One sampling interval of monitoring. */
-static void kdamond_sample(struct damon_ctx *ctx)
+static void kdamond_sample_once(struct damon_ctx *ctx)
 {
 	unsigned int max_nr = 0;
 
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
-	kdamond_sleep(ctx->attrs.sample_interval);
+	kdamond_wait(ctx, ctx->attrs.sample_interval, false);
 	if (ctx->ops.check_accesses)
 		max_nr = ctx->ops.check_accesses(ctx);
 	ctx->passed_sample_intervals++;
 
-	kdamond_apply_schemes(ctx);
+	kdamond_run_schemes(ctx);
 
 	if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
-		kdamond_aggregate(ctx, max_nr);
+		kdamond_end_window(ctx, max_nr);
 
 	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis) {
 		if (ctx->ops.update)
@@ -1502,13 +1587,17 @@ static void kdamond_sample(struct damon_ctx *ctx)
 	}
 }
 
-static void kdamond_exit(struct damon_ctx *ctx)
+/*
+ * The last touches of @ctx by its kdamond.  kdamond_lock is released while
+ * damon_lock is held, which damon_destroy_ctx() relies on.
+ */
+static void kdamond_teardown(struct damon_ctx *ctx)
 {
 	damon_destroy_targets(ctx);
 
 	mutex_lock(&damon_lock);
 	mutex_lock(&ctx->kdamond_lock);
-	kdamond_call(ctx, true);
+	kdamond_run_calls(ctx, true);
 	damos_walk_finish(ctx, true);
 	ctx->kdamond = NULL;
 	mutex_unlock(&ctx->kdamond_lock);
@@ -1517,35 +1606,35 @@ static void kdamond_exit(struct damon_ctx *ctx)
 	mutex_unlock(&damon_lock);
 }
 
-static int kdamond_fn(void *data)
+static int kdamond_main(void *data)
 {
 	struct damon_ctx *ctx = data;
 
 	complete(&ctx->kdamond_started);
 	pr_debug("kdamond (%d) starts\n", current->pid);
 
-	kdamond_init(ctx);
-	while (!kdamond_need_stop(ctx)) {
+	kdamond_setup(ctx);
+	while (!kdamond_should_exit(ctx)) {
 		unsigned long wait_us;
 
 		cond_resched();
-		kdamond_call(ctx, false);
-		if (kdamond_need_stop(ctx))
+		kdamond_run_calls(ctx, false);
+		if (kdamond_should_exit(ctx))
 			break;
 		if (READ_ONCE(ctx->pause)) {
-			kdamond_sleep(ctx->attrs.sample_interval);
+			kdamond_idle(ctx, ctx->attrs.sample_interval);
 			continue;
 		}
 		wait_us = damos_wmarks_wait_us(ctx);
 		if (wait_us) {
-			kdamond_sleep(wait_us);
+			kdamond_idle(ctx, wait_us);
 			continue;
 		}
-		kdamond_sample(ctx);
+		kdamond_sample_once(ctx);
 	}
 
 	pr_debug("kdamond (%d) finishes\n", current->pid);
-	kdamond_exit(ctx);
+	kdamond_teardown(ctx);
 	return 0;
 }
 
@@ -1567,7 +1656,7 @@ int damon_nr_running_ctxs(void)
 	return nr;
 }
 
-static int __damon_start(struct damon_ctx *ctx)
+static int damon_start_one(struct damon_ctx *ctx)
 	__must_hold(&damon_lock)
 {
 	struct task_struct *k;
@@ -1581,7 +1670,7 @@ static int __damon_start(struct damon_ctx *ctx)
 	}
 	reinit_completion(&ctx->kdamond_started);
 	ctx->maybe_corrupted = false;
-	k = kthread_create(kdamond_fn, ctx, "kdamond.%d", damon_nr_running);
+	k = kthread_create(kdamond_main, ctx, "kdamond.%d", damon_nr_running);
 	if (IS_ERR(k)) {
 		err = PTR_ERR(k);
 		goto out;
@@ -1589,7 +1678,7 @@ static int __damon_start(struct damon_ctx *ctx)
 	ctx->kdamond = k;
 	damon_nr_running++;
 	wake_up_process(k);
-	/* kdamond_fn() signals this before it could need kdamond_lock */
+	/* kdamond_main() signals this before it could need kdamond_lock */
 	wait_for_completion(&ctx->kdamond_started);
 out:
 	mutex_unlock(&ctx->kdamond_lock);
@@ -1623,7 +1712,7 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 		return -EBUSY;
 	}
 	for (i = 0; i < nr_ctxs; i++) {
-		err = __damon_start(ctxs[i]);
+		err = damon_start_one(ctxs[i]);
 		if (err)
 			break;
 	}
@@ -1634,10 +1723,10 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 }
 
 /*
- * kthread_stop() the kdamond of @ctx.  kdamond_exit() clears ctx->kdamond
+ * kthread_stop() the kdamond of @ctx.  kdamond_teardown() clears ctx->kdamond
  * before the thread ends, so after this @ctx is not running any more.
  */
-static int __damon_stop(struct damon_ctx *ctx)
+static int damon_stop_one(struct damon_ctx *ctx)
 {
 	struct task_struct *k;
 
@@ -1670,7 +1759,7 @@ int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
 	int i, err = 0, ret;
 
 	for (i = 0; i < nr_ctxs; i++) {
-		ret = __damon_stop(ctxs[i]);
+		ret = damon_stop_one(ctxs[i]);
 		if (ret && !err)
 			err = ret;
 	}
@@ -1689,7 +1778,7 @@ bool damon_is_running(struct damon_ctx *ctx)
 	bool running;
 
 	mutex_lock(&ctx->kdamond_lock);
-	running = ctx->kdamond != NULL;
+	running = !!ctx->kdamond;
 	mutex_unlock(&ctx->kdamond_lock);
 	return running;
 }

@@ -26,24 +26,25 @@
 /* ===== regions.c: region lists and the adaptive regions adjustment ===== */
 
 int damon_regions_init(void);
-struct damon_region *damon_split_region_at(struct damon_target *t,
-					   struct damon_region *r,
+struct damon_region *damon_cut_region(struct damon_target *t,
+				      struct damon_region *r,
 					   unsigned long sz_r);
 unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 				unsigned int b, unsigned long wb);
-void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
-			    unsigned long sz_limit);
-unsigned int damon_split_regions_of(struct damon_target *t,
-				    unsigned int nr_pieces,
+void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
+				unsigned long sz_limit);
+unsigned int damon_split_target_regions(struct damon_target *t,
+					unsigned int nr_pieces,
 				    unsigned long min_region_sz);
 unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
 unsigned long damon_merge_sz_limit(struct damon_ctx *ctx);
-void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres);
-void kdamond_split_regions(struct damon_ctx *ctx);
-void damon_update_region_age(struct damon_region *r,
-			     const struct damon_attrs *attrs);
-void damon_reset_region_aggregated(struct damon_region *r);
+void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres);
+void damon_adjust_split(struct damon_ctx *ctx);
+void damon_age_region(struct damon_region *r,
+		      const struct damon_attrs *attrs);
+void damon_region_new_window(struct damon_region *r);
 bool damon_regions_valid(struct damon_target *t);
+bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz);
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx);
 
 /* ===== core.c internals visible to tests ===== */
@@ -52,7 +53,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 				    unsigned long long nr_events,
 				    unsigned long long max_nr_events,
 				    unsigned long cur_sample_us);
-void kdamond_tune_intervals(struct damon_ctx *ctx);
+void damon_tune_intervals_step(struct damon_ctx *ctx);
 unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
 
 /* ===== The DAMOS engine hook ===== */
@@ -63,9 +64,9 @@ unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
  * ctx->passed_sample_intervals already counting the interval just sampled.
  * It must apply every scheme whose s->next_apply_sis has been reached and
  * advance s->next_apply_sis by damos_apply_interval_sis().  For damos_walk():
- *  - call damos_walk_call_walk() for each region right before the scheme's
+ *  - call damos_walk_report() for each region right before the scheme's
  *    action is applied to it (after pattern, core filter and quota checks);
- *  - call damos_walk_complete() once per scheme per apply round, including
+ *  - call damos_walk_round_done() once per scheme per apply round, including
  *    rounds in which the scheme is inactive (watermarks) or did nothing.
  * The core provides a weak default (walk reporting only, no actions) that
  * the DAMOS engine overrides.
@@ -79,9 +80,9 @@ unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx);
 
 bool damos_pattern_match(struct damon_ctx *ctx, struct damon_region *r,
 			 struct damos *s);
-void damos_walk_call_walk(struct damon_ctx *ctx, struct damon_target *t,
-			  struct damon_region *r, struct damos *s,
+void damos_walk_report(struct damon_ctx *ctx, struct damon_target *t,
+		       struct damon_region *r, struct damos *s,
 			  unsigned long sz_filter_passed);
-void damos_walk_complete(struct damon_ctx *ctx, struct damos *s);
+void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s);
 
 #endif /* _MM_DAMON_INTERNAL_H */

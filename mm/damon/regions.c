@@ -13,7 +13,7 @@
 
 #include "internal.h"
 
-/*
+/**
  * DOC: Adaptive regions adjustment
  *
  * DAMON checks one sampled address per region per sampling interval, so the
@@ -119,8 +119,8 @@ unsigned int damon_nr_regions(struct damon_target *t)
  * right after it, takes the rest with the same counters.  Returns the new
  * region, or NULL (leaving @r alone) on allocation failure.
  */
-struct damon_region *damon_split_region_at(struct damon_target *t,
-					   struct damon_region *r,
+struct damon_region *damon_cut_region(struct damon_target *t,
+				      struct damon_region *r,
 					   unsigned long sz_r)
 {
 	struct damon_region *n;
@@ -199,7 +199,7 @@ static int damon_split_at_ranges(struct damon_target *t,
 			}
 			if (bound >= r->ar.end)
 				break;
-			if (!damon_split_region_at(t, r, bound - r->ar.start))
+			if (!damon_cut_region(t, r, bound - r->ar.start))
 				return -ENOMEM;
 			/* the rest of @r is the next region of the loop */
 			break;
@@ -238,7 +238,8 @@ static int damon_fill_ranges(struct damon_target *t,
 			     struct damon_addr_range *ranges,
 			     unsigned int nr_ranges, unsigned long msz)
 {
-	struct list_head *pos = &t->regions_list;	/* last region placed */
+	/* the last region placed */
+	struct list_head *pos = &t->regions_list;
 	unsigned int i;
 
 	for (i = 0; i < nr_ranges; i++) {
@@ -278,11 +279,55 @@ static int damon_fill_ranges(struct damon_target *t,
 	return 0;
 }
 
+/*
+ * Whether @ar is a valid damon_set_regions() range following @prev (NULL
+ * for the first range): non-empty, and above @prev once both are widened
+ * to @msz.
+ */
+static bool damon_range_fits(const struct damon_addr_range *prev,
+			     const struct damon_addr_range *ar,
+			     unsigned long msz)
+{
+	struct damon_addr_range a, p;
+
+	if (ar->start >= ar->end)
+		return false;
+	damon_align_range(&a, ar, msz);
+	if (a.end < a.start)	/* overflowed at the top */
+		return false;
+	if (!prev)
+		return true;
+	damon_align_range(&p, prev, msz);
+	return p.end <= a.start;
+}
+
+/**
+ * damon_regions_fit() - Check that a target's regions can be committed.
+ * @t:			The target whose regions would be passed to
+ *			damon_set_regions().
+ * @min_region_sz:	The alignment they would be set with.
+ *
+ * Context: Caller owns @t.
+ * Return: true if damon_set_regions() would accept @t's regions as ranges.
+ */
+bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	struct damon_region *r, *prev = NULL;
+
+	damon_for_each_region(r, t) {
+		if (!damon_range_fits(prev ? &prev->ar : NULL, &r->ar, msz))
+			return false;
+		prev = r;
+	}
+	return true;
+}
+
 /**
  * damon_set_regions() - Make a target's regions cover exactly given ranges.
  * @t:			The target.
  * @ranges:		Address ranges, sorted and non-overlapping.
- * @nr_ranges:		Number of entries in @ranges (0 removes all regions).
+ * @nr_ranges:		Number of entries in @ranges; 0 removes all regions.
  * @min_region_sz:	Alignment; each range is widened to it.
  *
  * Regions that intersect no range are removed; intersecting ones are trimmed
@@ -304,17 +349,8 @@ int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 	int err;
 
 	for (i = 0; i < nr_ranges; i++) {
-		struct damon_addr_range ar, prev;
-
-		if (ranges[i].start >= ranges[i].end)
-			return -EINVAL;
-		damon_align_range(&ar, &ranges[i], msz);
-		if (ar.end < ar.start)	/* overflowed at the top */
-			return -EINVAL;
-		if (!i)
-			continue;
-		damon_align_range(&prev, &ranges[i - 1], msz);
-		if (prev.end > ar.start)
+		if (!damon_range_fits(i ? &ranges[i - 1] : NULL, &ranges[i],
+				      msz))
 			return -EINVAL;
 	}
 
@@ -373,8 +409,8 @@ unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 }
 
 /* Aging step of the adjustment; see the DOC block. */
-void damon_update_region_age(struct damon_region *r,
-			     const struct damon_attrs *attrs)
+void damon_age_region(struct damon_region *r,
+		      const struct damon_attrs *attrs)
 {
 	unsigned int thres = max(damon_max_nr_accesses(attrs) / 10, 1U);
 	unsigned int diff = abs_diff(r->nr_accesses, r->last_nr_accesses);
@@ -386,7 +422,7 @@ void damon_update_region_age(struct damon_region *r,
 }
 
 /* Start a new aggregation interval for @r. */
-void damon_reset_region_aggregated(struct damon_region *r)
+void damon_region_new_window(struct damon_region *r)
 {
 	r->last_nr_accesses = r->nr_accesses;
 	r->nr_accesses_bp = r->nr_accesses * 10000;
@@ -395,8 +431,8 @@ void damon_reset_region_aggregated(struct damon_region *r)
 
 /* ===== Merge ===== */
 
-static void damon_merge_two(struct damon_target *t, struct damon_region *l,
-			    struct damon_region *r)
+static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
+				struct damon_region *r)
 {
 	unsigned long sl = damon_sz_region(l), sr = damon_sz_region(r);
 
@@ -412,15 +448,15 @@ static void damon_merge_two(struct damon_target *t, struct damon_region *l,
 }
 
 /**
- * damon_merge_regions_of() - Merge similar adjacent regions of a target.
+ * damon_merge_target_regions() - Merge similar adjacent regions of a target.
  * @t:		The target.
  * @thres:	Largest nr_accesses difference of regions to merge.
  * @sz_limit:	Largest size of a merged region.
  *
  * Context: Caller owns @t.
  */
-void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
-			    unsigned long sz_limit)
+void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
+				unsigned long sz_limit)
 {
 	struct damon_region *r, *next, *prev = NULL;
 
@@ -428,7 +464,7 @@ void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 		if (prev && prev->ar.end == r->ar.start &&
 		    abs_diff(prev->nr_accesses, r->nr_accesses) <= thres &&
 		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
-			damon_merge_two(t, prev, r);
+			damon_absorb_region(t, prev, r);
 			continue;
 		}
 		prev = r;
@@ -461,13 +497,13 @@ unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
 }
 
 /**
- * kdamond_merge_regions() - Merging step of the adjustment.
+ * damon_adjust_merge() - Merging step of the adjustment.
  * @ctx:	The context.
  * @thres:	Initial merge threshold.
  *
  * Context: Caller owns @ctx.
  */
-void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres)
+void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
 {
 	unsigned int max_thres = damon_max_nr_accesses(&ctx->attrs);
 	unsigned long sz_limit = damon_merge_sz_limit(ctx);
@@ -475,7 +511,7 @@ void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres)
 
 	for (;;) {
 		damon_for_each_target(t, ctx)
-			damon_merge_regions_of(t, thres, sz_limit);
+			damon_merge_target_regions(t, thres, sz_limit);
 		if (damon_total_nr_regions(ctx) <= ctx->attrs.max_nr_regions ||
 		    thres >= max_thres)
 			break;
@@ -486,7 +522,7 @@ void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres)
 /* ===== Split ===== */
 
 /**
- * damon_split_regions_of() - Split each region of a target in pieces.
+ * damon_split_target_regions() - Split each region of a target in pieces.
  * @t:			The target.
  * @nr_pieces:		Pieces to split each region into (>= 2).
  * @min_region_sz:	Minimum size and alignment of the pieces.
@@ -497,8 +533,8 @@ void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres)
  * Context: Caller owns @t; may sleep.
  * Return: The number of regions added.
  */
-unsigned int damon_split_regions_of(struct damon_target *t,
-				    unsigned int nr_pieces,
+unsigned int damon_split_target_regions(struct damon_target *t,
+					unsigned int nr_pieces,
 				    unsigned long min_region_sz)
 {
 	unsigned long msz = max(min_region_sz, 1UL);
@@ -517,7 +553,7 @@ unsigned int damon_split_regions_of(struct damon_target *t,
 			/* a random cut in [1, units - 1] units */
 			cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(),
 						  32);
-			r = damon_split_region_at(t, r, cut * msz);
+			r = damon_cut_region(t, r, cut * msz);
 			if (!r)
 				return added;
 			added++;
@@ -527,19 +563,19 @@ unsigned int damon_split_regions_of(struct damon_target *t,
 }
 
 /**
- * kdamond_split_regions() - Splitting step of the adjustment.
+ * damon_adjust_split() - Splitting step of the adjustment.
  * @ctx:	The context.
  *
  * Context: Caller owns @ctx; may sleep.
  */
-void kdamond_split_regions(struct damon_ctx *ctx)
+void damon_adjust_split(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 
 	if (damon_total_nr_regions(ctx) > ctx->attrs.max_nr_regions / 2)
 		return;
 	damon_for_each_target(t, ctx)
-		damon_split_regions_of(t, 2, ctx->min_region_sz);
+		damon_split_target_regions(t, 2, ctx->min_region_sz);
 }
 
 /**
@@ -559,7 +595,7 @@ void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 		unsigned int added = 0;
 
 		damon_for_each_target(t, ctx)
-			added += damon_split_regions_of(t, 2,
+			added += damon_split_target_regions(t, 2,
 							ctx->min_region_sz);
 		if (!added)
 			break;

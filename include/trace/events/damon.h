@@ -57,8 +57,9 @@ TRACE_EVENT(damon_aggregated,
 		  __entry->nr_accesses, __entry->age)
 );
 
-/**
+/*
  * damos_before_apply - a scheme is about to apply its action to a region
+ * (not kernel-doc: scripts/kernel-doc can't parse TRACE_EVENT_CONDITION)
  * @context_idx:	index of the context among its kdamond's contexts
  * @scheme_idx:		index of the scheme in the context
  * @target_idx:		index of the target in the context

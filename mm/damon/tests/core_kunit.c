@@ -10,8 +10,10 @@
 #include <kunit/test.h>
 #include <linux/damon.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <trace/events/damon.h>
 
 #include "../internal.h"
 
@@ -436,6 +438,29 @@ static void damon_core_commit_ctx(struct kunit *test)
 		i++;
 	KUNIT_EXPECT_EQ(test, i, 2);
 
+	/* regions colliding once page-aligned: rejected, nothing changed */
+	t = list_first_entry(&src->adaptive_targets, struct damon_target, list);
+	damon_first_region(t)->ar.end = 100;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	{
+		struct damon_region *a = damon_new_region(0, 100);
+		struct damon_region *b = damon_new_region(200, 300);
+
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		damon_add_region(a, src_t[3]);
+		damon_add_region(b, src_t[3]);
+	}
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, dst->maybe_corrupted);
+	t = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 20 * MSZ);
+	damon_first_region(list_first_entry(&src->adaptive_targets,
+					    struct damon_target,
+					    list))->ar.end = 20 * MSZ;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 1, MSZ), 0);
+
 	/* invalid attrs: rejected, nothing changed */
 	src->attrs.min_nr_regions = 1;
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
@@ -450,6 +475,37 @@ static void damon_core_commit_ctx(struct kunit *test)
 	damon_for_each_scheme(ds, dst)
 		i++;
 	KUNIT_EXPECT_EQ(test, i, 1);
+}
+
+static void damon_core_commit_keeps_tuned_intervals(struct kunit *test)
+{
+	struct damon_intervals_goal goal = {
+		.access_bp = 400, .aggrs = 3,
+		.min_sample_us = 1000, .max_sample_us = 100000,
+	};
+	struct damon_ctx *dst = damon_new_ctx(), *src = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, dst), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, src), 0);
+	src->attrs.intervals_goal = goal;
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	/* as if tuned: 5 ms -> 20 ms, ratio kept */
+	dst->attrs.sample_interval = 20000;
+	dst->attrs.aggr_interval = 400000;
+
+	src->attrs.max_nr_regions = 2000;	/* unrelated change */
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, dst->attrs.sample_interval, 20000);
+	KUNIT_EXPECT_EQ(test, dst->attrs.max_nr_regions, 2000);
+
+	src->attrs.intervals_goal.access_bp = 800;	/* new goal */
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, dst->attrs.sample_interval, 5000);
+	KUNIT_EXPECT_EQ(test, dst->attrs.aggr_interval, 100000);
 }
 
 static void damon_core_commit_quota_goals(struct kunit *test)
@@ -549,7 +605,7 @@ static void damon_core_tune_keeps_ratio(struct kunit *test)
 	};
 	ctx->nr_accesses_sum = 0;
 	ctx->max_nr_samples_sum = 1000;
-	kdamond_tune_intervals(ctx);
+	damon_tune_intervals_step(ctx);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000);
 	KUNIT_EXPECT_EQ(test, ctx->max_nr_samples_sum, 0);
@@ -634,7 +690,7 @@ static void damon_core_call_and_walk_running(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, damon_call(ctx, repeat), 0);
 	/* bounded wait for at least two runs; not a timing assertion */
 	for (i = 0; i < 1000 && atomic_read(&nr_repeats) < 2; i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_GE(test, atomic_read(&nr_repeats), 2);
 	/* stopping cancels (and frees) the repeat request */
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
@@ -654,8 +710,359 @@ static void damon_core_stops_on_invalid_targets(struct kunit *test)
 	WRITE_ONCE(fake.targets_valid, false);
 	/* bounded wait; the kdamond checks once per sampling interval */
 	for (i = 0; i < 1000 && damon_is_running(ctx); i++)
-		msleep(5);
+		usleep_range(5000, 10000);
 	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+}
+
+static int read_passed_sis(void *data)
+{
+	struct damon_ctx *ctx = data;
+
+	return ctx->passed_sample_intervals;
+}
+
+static void damon_core_paused_serves_requests(struct kunit *test)
+{
+	struct damon_call_control call = { .fn = read_passed_sis };
+	struct damos_walk_control walk = { .walk_fn = walk_count };
+	struct damon_ctx *ctx;
+	int nr_walked = 0;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	damon_add_scheme(ctx, new_stat_scheme(test));
+	ctx->pause = true;
+	start_fake_ctx(test, ctx, false);
+
+	call.data = ctx;
+	KUNIT_EXPECT_EQ(test, damon_call(ctx, &call), 0);
+	/* paused: nothing sampled */
+	KUNIT_EXPECT_EQ(test, call.return_code, 0);
+	/* nothing is applied while paused: an empty walk, not a hang */
+	walk.data = &nr_walked;
+	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &walk), 0);
+	KUNIT_EXPECT_EQ(test, nr_walked, 0);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+}
+
+static void damon_core_paused_does_not_spin(struct kunit *test)
+{
+	struct damon_call_control *repeat;
+	static atomic_t nr_runs;
+	struct damon_ctx *ctx;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->attrs.sample_interval = 10000;
+	ctx->attrs.aggr_interval = 200000;
+	ctx->pause = true;
+	start_fake_ctx(test, ctx, false);
+
+	atomic_set(&nr_runs, 0);
+	repeat = kzalloc(sizeof(*repeat), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, repeat);
+	repeat->fn = count_calls;
+	repeat->data = &nr_runs;
+	repeat->repeat = true;
+	repeat->dealloc_on_cancel = true;
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, repeat), 0);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/*
+	 * About one run per 10 ms sampling interval, so ~10 here (fewer on a
+	 * slow machine).  A kdamond busy-looping on its queued repeat
+	 * request would run it thousands of times.
+	 */
+	KUNIT_EXPECT_LT(test, atomic_read(&nr_runs), 200);
+}
+
+/* A damon_call() or damos_walk() issued from a helper thread. */
+struct async_req {
+	struct damon_ctx *ctx;
+	struct damon_call_control call;
+	struct damos_walk_control walk;
+	bool is_walk;
+	int ret;
+	struct completion done;
+};
+
+static int async_req_fn(void *data)
+{
+	struct async_req *req = data;
+
+	if (req->is_walk)
+		req->ret = damos_walk(req->ctx, &req->walk);
+	else
+		req->ret = damon_call(req->ctx, &req->call);
+	complete(&req->done);
+	return 0;
+}
+
+static void start_async_req(struct kunit *test, struct async_req *req)
+{
+	struct task_struct *k;
+
+	init_completion(&req->done);
+	k = kthread_run(async_req_fn, req, "damon-kunit-req");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+}
+
+static bool wait_done(struct async_req *req)
+{
+	/* generous bound: the kdamond stops within a few sampling intervals */
+	return wait_for_completion_timeout(&req->done, 30 * HZ);
+}
+
+static void damon_core_walk_busy_and_canceled(struct kunit *test)
+{
+	struct async_req *req = kzalloc(sizeof(*req), GFP_KERNEL);
+	struct damos_walk_control walk2 = { .walk_fn = walk_count };
+	struct damon_ctx *ctx;
+	struct damos *s;
+	int nr_walked = 0, i;
+	bool pending = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	/* a scheme that won't complete an apply round during the test */
+	s = new_stat_scheme(test);
+	s->apply_interval_us = 3600UL * USEC_PER_SEC;
+	damon_add_scheme(ctx, s);
+	start_fake_ctx(test, ctx, false);
+
+	req->ctx = ctx;
+	req->is_walk = true;
+	req->walk.walk_fn = walk_count;
+	req->walk.data = &nr_walked;
+	start_async_req(test, req);
+	for (i = 0; i < 1000 && !pending; i++) {
+		mutex_lock(&ctx->walk_control_lock);
+		pending = ctx->walk_control;
+		mutex_unlock(&ctx->walk_control_lock);
+		if (!pending)
+			usleep_range(1000, 2000);
+	}
+	KUNIT_ASSERT_TRUE(test, pending);
+	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &walk2), -EBUSY);
+
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/* on timeout, leak @req: the helper may still use it */
+	KUNIT_ASSERT_TRUE(test, wait_done(req));
+	KUNIT_EXPECT_EQ(test, req->ret, -ECANCELED);
+	KUNIT_EXPECT_EQ(test, nr_walked, 0);
+	kfree(req);
+}
+
+/* A request that makes the kdamond exit once another one is queued. */
+struct exit_trigger {
+	struct damon_ctx *ctx;
+	struct completion running;
+};
+
+static int invalidate_and_wait(void *data)
+{
+	struct exit_trigger *trig = data;
+	struct damon_ctx *ctx = trig->ctx;
+	bool queued = false;
+	int i;
+
+	WRITE_ONCE(fake.targets_valid, false);
+	complete(&trig->running);
+	/* bounded, so that a broken test can't hang the kdamond forever */
+	for (i = 0; i < 3000 && !queued; i++) {
+		mutex_lock(&ctx->call_controls_lock);
+		queued = !list_empty(&ctx->call_controls);
+		mutex_unlock(&ctx->call_controls_lock);
+		if (!queued)
+			usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static void damon_core_call_canceled(struct kunit *test)
+{
+	struct {
+		struct damon_call_control call;
+		struct exit_trigger trig;
+	} *trigger;
+	struct async_req *req;
+	struct damon_ctx *ctx;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	start_fake_ctx(test, ctx, false);
+
+	/*
+	 * Not kunit-managed: if a bug leaves the kdamond or the helper
+	 * holding them when an assertion ends the test, leak them rather
+	 * than free memory still in use.
+	 */
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	trigger = kzalloc(sizeof(*trigger), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	KUNIT_ASSERT_NOT_NULL(test, trigger);
+	req->ctx = ctx;
+	req->call.fn = return_42;
+	trigger->trig.ctx = ctx;
+	init_completion(&trigger->trig.running);
+	trigger->call.fn = invalidate_and_wait;
+	trigger->call.data = &trigger->trig;
+	trigger->call.repeat = true;
+
+	/*
+	 * The trigger runs in the kdamond and holds it there until the
+	 * one-shot request is queued behind it; then the kdamond sees no
+	 * valid target and exits, cancelling the request unrun.
+	 */
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, &trigger->call), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(
+				&trigger->trig.running, 30 * HZ));
+	start_async_req(test, req);
+	KUNIT_ASSERT_TRUE(test, wait_done(req));
+	KUNIT_EXPECT_EQ(test, req->ret, -ECANCELED);
+	KUNIT_EXPECT_NE(test, req->call.return_code, 42);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+	/* the repeat trigger was cancelled too */
+	KUNIT_EXPECT_TRUE(test, trigger->call.canceled);
+	kfree(trigger);
+	kfree(req);
+}
+
+struct commit_args {
+	struct damon_ctx *dst, *src;
+};
+
+static int commit_in_kdamond(void *data)
+{
+	struct commit_args *args = data;
+
+	return damon_commit_ctx(args->dst, args->src);
+}
+
+static void damon_core_commit_while_running(struct kunit *test)
+{
+	struct damon_call_control call = { .fn = commit_in_kdamond };
+	struct commit_args args;
+	struct damon_ctx *ctx, *src;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	src = new_fake_ctx(test, 50);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, src), 0);
+	src->attrs.aggr_interval = 40000;
+	damon_add_scheme(src, new_stat_scheme(test));
+	start_fake_ctx(test, ctx, false);
+
+	args.dst = ctx;
+	args.src = src;
+	call.data = &args;
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, &call), 0);
+	KUNIT_EXPECT_EQ(test, call.return_code, 0);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	/* stopped: the context is ours again */
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 40000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_samples, 40);
+	KUNIT_EXPECT_FALSE(test, list_empty(&ctx->schemes));
+}
+
+static void damon_core_biggest_system_ram(struct kunit *test)
+{
+	struct damon_target *t = damon_new_target();
+	unsigned long start = 8 * MSZ, end = 4 * MSZ;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 1, MSZ), -EINVAL);
+	end = 16 * MSZ;
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 1, MSZ), 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 8 * MSZ);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 16 * MSZ);
+	/* with an address unit, regions are in units */
+	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
+				&start, &end, 4, 1), 0);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 2 * MSZ);
+	start = 0;
+	end = 0;
+	if (damon_set_region_biggest_system_ram_default(t, &start, &end, 1,
+							MSZ) == 0)
+		KUNIT_EXPECT_LT(test, start, end);
+	damon_free_target(t);
+}
+
+/* Tracepoint probes: the tracepoints double as a test seam. */
+static atomic_t nr_tune_events;
+static unsigned long last_tuned_sample_us;
+static atomic_t nr_aggregated_events;
+
+static void probe_intervals_tune(void *data, unsigned long sample_us)
+{
+	WRITE_ONCE(last_tuned_sample_us, sample_us);
+	atomic_inc(&nr_tune_events);
+}
+
+static void probe_aggregated(void *data, unsigned long target_id,
+			     unsigned int nr_regions, struct damon_region *r)
+{
+	atomic_inc(&nr_aggregated_events);
+}
+
+static void damon_core_kdamond_tunes_intervals(struct kunit *test)
+{
+	struct damon_ctx *ctx;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	fake_reset();
+	/* one hot page of 100: far fewer events than the 50% goal */
+	fake.hot_start = 0;
+	fake.hot_end = MSZ;
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
+		.access_bp = 5000, .aggrs = 1,
+		.min_sample_us = 100, .max_sample_us = 4000,
+	};
+	atomic_set(&nr_tune_events, 0);
+	atomic_set(&nr_aggregated_events, 0);
+	KUNIT_ASSERT_EQ(test, register_trace_damon_monitor_intervals_tune(
+				probe_intervals_tune, NULL), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_damon_aggregated(
+				probe_aggregated, NULL), 0);
+	start_fake_ctx(test, ctx, false);
+
+	/* bounded wait for enough tuning steps to hit the upper bound */
+	for (i = 0; i < 1000 && atomic_read(&nr_tune_events) < 4; i++)
+		usleep_range(5000, 10000);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	unregister_trace_damon_monitor_intervals_tune(probe_intervals_tune,
+						      NULL);
+	unregister_trace_damon_aggregated(probe_aggregated, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_GE(test, atomic_read(&nr_tune_events), 4);
+	/* grown (x2 per step at most) and clamped: 1000 -> ... -> 4000 */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(last_tuned_sample_us), 4000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 4000);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 4000 * 20);
+	/* every aggregation reported at least min_nr_regions regions */
+	KUNIT_EXPECT_GE(test, atomic_read(&nr_aggregated_events),
+			4 * (int)ctx->attrs.min_nr_regions);
 }
 
 /* State of the hot range search, read in the kdamond through damon_call(). */
@@ -696,6 +1103,12 @@ static int check_hot_found(void *data)
 		}
 	}
 	hs->found = in * 10 >= hot_sz * 9 && out * 10 <= hot_sz;
+	if (hs->found)
+		damon_for_each_target(t, ctx)
+			damon_for_each_region(r, t)
+				pr_debug("hot search: %lu-%lu: %u\n",
+					r->ar.start / MSZ, r->ar.end / MSZ,
+					r->last_nr_accesses);
 	return 0;
 }
 
@@ -721,7 +1134,7 @@ static void damon_core_kdamond_finds_hot_range(struct kunit *test)
 	 */
 	while (!hs.found && hs.aggregations < max_aggregations) {
 		KUNIT_ASSERT_EQ(test, damon_call(ctx, &call), 0);
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, hs.found,
 			      "hot range not found in %lu aggregations",
@@ -740,6 +1153,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_core_attrs_validation, attrs_gen_params),
 	KUNIT_CASE(damon_core_attrs_rescaling),
 	KUNIT_CASE(damon_core_commit_ctx),
+	KUNIT_CASE(damon_core_commit_keeps_tuned_intervals),
 	KUNIT_CASE(damon_core_commit_quota_goals),
 	KUNIT_CASE(damon_core_call_walk_stopped),
 	KUNIT_CASE(damon_core_tune_direction),
@@ -747,6 +1161,13 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_start_stop_busy),
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),
+	KUNIT_CASE(damon_core_paused_serves_requests),
+	KUNIT_CASE(damon_core_paused_does_not_spin),
+	KUNIT_CASE(damon_core_walk_busy_and_canceled),
+	KUNIT_CASE(damon_core_call_canceled),
+	KUNIT_CASE(damon_core_commit_while_running),
+	KUNIT_CASE(damon_core_biggest_system_ram),
+	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
 	KUNIT_CASE_SLOW(damon_core_kdamond_finds_hot_range),
 	{}
 };

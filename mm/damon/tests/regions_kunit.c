@@ -107,7 +107,7 @@ static void damon_regions_split_at_keeps_counters(struct kunit *test)
 	r->nr_accesses = 7;
 	r->age = 3;
 	r->last_nr_accesses = 5;
-	n = damon_split_region_at(t, r, 25);
+	n = damon_cut_region(t, r, 25);
 	KUNIT_ASSERT_NOT_NULL(test, n);
 	KUNIT_EXPECT_EQ(test, r->ar.end, 25);
 	KUNIT_EXPECT_EQ(test, n->ar.start, 25);
@@ -254,15 +254,15 @@ static void damon_regions_merge_threshold(struct kunit *test)
 
 	damon_for_each_region(r, t)
 		r->nr_accesses = nr[i++];
-	damon_merge_regions_of(t, 1, 1000);
+	damon_merge_target_regions(t, 1, 1000);
 	/* 0~1 and 5~6 merge; 20 and 20 don't touch (hole at 50..60) */
 	expect_regions(test, t, expect, 4);
 	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->nr_accesses, 5);
 
 	/* the size limit wins over the threshold */
-	damon_merge_regions_of(t, 100, 20);
+	damon_merge_target_regions(t, 100, 20);
 	expect_regions(test, t, expect, 4);
-	damon_merge_regions_of(t, 100, 100);
+	damon_merge_target_regions(t, 100, 100);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
 	damon_free_target(t);
 }
@@ -277,7 +277,7 @@ static void damon_regions_merge_weighted(struct kunit *test)
 	a->age = 10;
 	b->nr_accesses = 8;
 	b->age = 2;
-	damon_merge_regions_of(t, 10, 100);
+	damon_merge_target_regions(t, 10, 100);
 	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
 	a = damon_first_region(t);
 	KUNIT_EXPECT_EQ(test, a->nr_accesses, 5);	/* (4*30 + 8*10) / 40 */
@@ -302,7 +302,7 @@ static void damon_regions_split_bounds(struct kunit *test)
 	t = new_target_with(test, init, 1);
 	damon_add_target(ctx, t);
 	for (round = 0; round < 20; round++) {
-		kdamond_split_regions(ctx);
+		damon_adjust_split(ctx);
 		KUNIT_EXPECT_LE(test, damon_total_nr_regions(ctx), 40);
 		KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
 		damon_for_each_region(r, t) {
@@ -320,9 +320,9 @@ static void damon_regions_split_too_small(struct kunit *test)
 	struct damon_target *t = new_target_with(test, init, 2);
 
 	/* the one-unit region can't be split; the two-unit one only once */
-	KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 3, MSZ), 1);
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 3, MSZ), 1);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
-	KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 2, MSZ), 0);
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 2, MSZ), 0);
 	damon_free_target(t);
 }
 
@@ -356,13 +356,13 @@ static void damon_regions_age_reset(struct kunit *test)
 	r->age = 5;
 	r->last_nr_accesses = 10;
 	r->nr_accesses = 11;	/* within 20 / 10 = 2: not significant */
-	damon_update_region_age(r, &attrs);
+	damon_age_region(r, &attrs);
 	KUNIT_EXPECT_EQ(test, r->age, 6);
 	r->nr_accesses = 12;	/* a difference of 2: significant */
-	damon_update_region_age(r, &attrs);
+	damon_age_region(r, &attrs);
 	KUNIT_EXPECT_EQ(test, r->age, 0);
 	r->nr_accesses = 10;
-	damon_update_region_age(r, &attrs);
+	damon_age_region(r, &attrs);
 	KUNIT_EXPECT_EQ(test, r->age, 1);
 	damon_free_target(t);
 }
@@ -382,7 +382,7 @@ static void damon_regions_moving_sum(struct kunit *test)
 
 	/* always accessed: the estimate stays at the maximum */
 	r->nr_accesses = 10;
-	damon_reset_region_aggregated(r);
+	damon_region_new_window(r);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
 	for (i = 0; i < 10; i++)
 		damon_update_region_access_rate(r, true, &attrs);
@@ -390,7 +390,7 @@ static void damon_regions_moving_sum(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
 
 	/* stops being accessed: decays linearly to zero in one interval */
-	damon_reset_region_aggregated(r);
+	damon_region_new_window(r);
 	for (i = 0; i < 5; i++)
 		damon_update_region_access_rate(r, false, &attrs);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 50000);
@@ -400,7 +400,7 @@ static void damon_regions_moving_sum(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0);
 
 	/* half accessed: ends at exactly nr_accesses * 10000 */
-	damon_reset_region_aggregated(r);
+	damon_region_new_window(r);
 	for (i = 0; i < 10; i++)
 		damon_update_region_access_rate(r, i % 2, &attrs);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 5);
