@@ -48,6 +48,41 @@
  * a flush per sample would make monitoring cost grow with the CPU count.
  */
 
+/* ===== Address ranges ===== */
+
+/**
+ * damon_fit_ranges() - Make sorted ranges acceptable to damon_set_regions().
+ * @ranges:		Sorted ranges; rewritten in place.
+ * @nr:			Number of @ranges.
+ * @min_region_sz:	Minimum region size and alignment of the context.
+ *
+ * Rounds every range out to @min_region_sz and merges the ones that then
+ * touch or overlap: a hole smaller than a region cannot be left out anyway.
+ *
+ * Context: Any context.
+ * Return: The number of ranges left in @ranges.
+ */
+unsigned int damon_fit_ranges(struct damon_addr_range *ranges,
+			      unsigned int nr, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	unsigned int i, out = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct damon_addr_range r = {
+			.start = ALIGN_DOWN(ranges[i].start, msz),
+			.end = ALIGN(ranges[i].end, msz),
+		};
+
+		if (out && r.start <= ranges[out - 1].end) {
+			ranges[out - 1].end = max(ranges[out - 1].end, r.end);
+			continue;
+		}
+		ranges[out++] = r;
+	}
+	return out;
+}
+
 /* ===== Sampling addresses and folios ===== */
 
 /**

@@ -13,6 +13,9 @@
 struct folio;
 struct vm_area_struct;
 
+unsigned int damon_fit_ranges(struct damon_addr_range *ranges,
+			      unsigned int nr, unsigned long min_region_sz);
+
 /* ===== Sampling protocol (see the DOC: block in ops-common.c) ===== */
 
 unsigned long damon_pick_sampling_addr(struct damon_region *r,
@@ -39,6 +42,13 @@ int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
 		     struct damos *s);
 int damon_scheme_score(struct damon_ctx *ctx, struct damon_region *r,
 		       struct damos *s);
+
+/* ===== paddr.c ===== */
+
+/* For the DAMON modules; to move to include/linux/damon.h. */
+int damon_set_region_system_rams_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz);
 
 /* ===== vaddr.c internals shared with its KUnit suite ===== */
 

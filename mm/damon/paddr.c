@@ -6,8 +6,11 @@
 
 #define pr_fmt(fmt) "damon: " fmt
 
+#include <linux/ioport.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/pfn.h>
+#include <linux/slab.h>
 
 #include "ops-common.h"
 
@@ -114,6 +117,95 @@ static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 	if (s->action == DAMOS_STAT)
 		return damon_sz_region(r);
 	return 0;
+}
+
+/* ===== Default regions ===== */
+
+/* System RAM resources, in address units, collected by walk_system_ram_res(). */
+struct ram_walk {
+	struct damon_addr_range *ranges;
+	unsigned int nr;
+	unsigned int max;
+	unsigned long addr_unit;
+};
+
+static int count_ram(struct resource *res, void *arg)
+{
+	struct ram_walk *w = arg;
+
+	w->max++;
+	return 0;
+}
+
+static int collect_ram(struct resource *res, void *arg)
+{
+	struct ram_walk *w = arg;
+	u64 start = div64_u64(res->start, w->addr_unit);
+	/* Round the end up: a partial unit at the end is still RAM. */
+	u64 end = div64_u64(res->end + (u64)w->addr_unit, w->addr_unit);
+
+	/* Memory hot-added since counting waits for the next call. */
+	if (w->nr == w->max)
+		return 0;
+	/* Units beyond unsigned long cannot be monitored with this unit. */
+	end = min_t(u64, end, ULONG_MAX);
+	if (start >= end)
+		return 0;
+	w->ranges[w->nr].start = start;
+	w->ranges[w->nr].end = end;
+	w->nr++;
+	return 0;
+}
+
+/**
+ * damon_set_region_system_rams_default() - Set a target's regions to given
+ *	bounds, by default to every System RAM resource.
+ * @t:			The target.
+ * @start:		In: start address (bytes), or 0 with @end 0 for the
+ *			default.  Out: start of the first range used.
+ * @end:		In/out: end address, as @start.
+ * @addr_unit:		Bytes per address unit of the target's context.
+ * @min_region_sz:	Minimum region size of the target's context.
+ *
+ * Unlike damon_set_region_biggest_system_ram_default(), which it falls back
+ * to when bounds are given, the default covers all System RAM rather than
+ * the biggest resource, leaving out only the holes between resources (that
+ * are bigger than a region).
+ *
+ * Context: Process context; caller owns @t.  May sleep.
+ * Return: 0 on success; -EINVAL if @start > @end, @addr_unit is 0 or no
+ * System RAM exists; -ENOMEM on allocation failure.
+ */
+int damon_set_region_system_rams_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz)
+{
+	struct ram_walk w = { .addr_unit = addr_unit };
+	unsigned int nr;
+	int err;
+
+	if (*start > *end || !addr_unit)
+		return -EINVAL;
+	if (*start || *end)
+		return damon_set_region_biggest_system_ram_default(t, start,
+				end, addr_unit, min_region_sz);
+
+	walk_system_ram_res(0, -1, &w, count_ram);
+	if (!w.max)
+		return -EINVAL;
+	w.ranges = kcalloc(w.max, sizeof(*w.ranges), GFP_KERNEL);
+	if (!w.ranges)
+		return -ENOMEM;
+	walk_system_ram_res(0, -1, &w, collect_ram);
+
+	nr = damon_fit_ranges(w.ranges, w.nr, min_region_sz);
+	err = nr ? damon_set_regions(t, w.ranges, nr, min_region_sz) : -EINVAL;
+	if (!err) {
+		*start = w.ranges[0].start * addr_unit;
+		*end = w.ranges[nr - 1].end * addr_unit;
+	}
+	kfree(w.ranges);
+	return err;
 }
 
 /* ===== Registration ===== */

@@ -98,31 +98,6 @@ VISIBLE_IF_KUNIT void damon_va_layout_add(struct damon_va_layout *layout,
 }
 EXPORT_SYMBOL_IF_KUNIT(damon_va_layout_add);
 
-/*
- * Round @ranges out to @min_region_sz and merge the ones that then touch or
- * overlap, so that damon_set_regions() accepts them.  Return: their number.
- */
-static unsigned int fit_ranges(struct damon_addr_range *ranges,
-			       unsigned int nr, unsigned long min_region_sz)
-{
-	unsigned long msz = max(min_region_sz, 1UL);
-	unsigned int i, out = 0;
-
-	for (i = 0; i < nr; i++) {
-		struct damon_addr_range r = {
-			.start = ALIGN_DOWN(ranges[i].start, msz),
-			.end = ALIGN(ranges[i].end, msz),
-		};
-
-		if (out && r.start <= ranges[out - 1].end) {
-			ranges[out - 1].end = max(ranges[out - 1].end, r.end);
-			continue;
-		}
-		ranges[out++] = r;
-	}
-	return out;
-}
-
 /**
  * damon_va_layout_ranges() - The ranges vaddr monitors for a layout.
  * @layout:		The layout of the process's mappings.
@@ -160,7 +135,7 @@ damon_va_layout_ranges(const struct damon_va_layout *layout,
 	ranges[nr].start = cur;
 	ranges[nr++].end = layout->span.end;
 
-	return fit_ranges(ranges, nr, min_region_sz);
+	return damon_fit_ranges(ranges, nr, min_region_sz);
 }
 EXPORT_SYMBOL_IF_KUNIT(damon_va_layout_ranges);
 

@@ -6,7 +6,8 @@
  * units; frames DAMON must not touch (not on an LRU list, beyond memory) are
  * skipped safely.  The folio is never mapped, so this exercises the PG_idle
  * half of the sampling protocol; mapped folios need a process and are left
- * to the selftests.
+ * to the live vaddr test and the selftests.  Also checked: the default
+ * regions covering all System RAM.
  */
 
 #include <kunit/test.h>
@@ -30,6 +31,8 @@
 KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
 			    struct damon_ctx *);
 KUNIT_DEFINE_ACTION_WRAPPER(put_file, fput, struct file *);
+KUNIT_DEFINE_ACTION_WRAPPER(free_target, damon_free_target,
+			    struct damon_target *);
 KUNIT_DEFINE_ACTION_WRAPPER(put_folio, folio_put, struct folio *);
 
 static void free_one_page(void *page)
@@ -178,12 +181,52 @@ static void damon_paddr_skips_missing_frames(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
 }
 
+/*
+ * The all-System-RAM default covers at least the biggest System RAM
+ * resource, in sorted regions, at several address units.
+ */
+static void damon_paddr_system_rams_default(struct kunit *test)
+{
+	const unsigned long *unit = test->param_value;
+	unsigned long start = 0, end = 0, big_start = 0, big_end = 0;
+	struct damon_target *all, *big;
+	struct damon_region *r;
+	bool covered = false;
+	int err;
+
+	all = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	defer(test, free_target, all);
+	big = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	defer(test, free_target, big);
+
+	err = damon_set_region_biggest_system_ram_default(big, &big_start,
+			&big_end, *unit, PAGE_SIZE / *unit ?: 1);
+	if (err)
+		kunit_skip(test, "no System RAM resource: %d", err);
+	KUNIT_ASSERT_EQ(test, damon_set_region_system_rams_default(all, &start,
+			&end, *unit, PAGE_SIZE / *unit ?: 1), 0);
+
+	KUNIT_EXPECT_GT(test, damon_nr_regions(all), 0);
+	KUNIT_EXPECT_LE(test, start, big_start);
+	KUNIT_EXPECT_GE(test, end, big_end);
+	damon_for_each_region(r, all) {
+		KUNIT_EXPECT_LT(test, r->ar.start, r->ar.end);
+		if (r->ar.start <= big_start / *unit &&
+		    big_end / *unit <= r->ar.end)
+			covered = true;
+	}
+	KUNIT_EXPECT_TRUE(test, covered);
+}
+
 static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_paddr_sees_page_cache_access,
 			 addr_unit_gen_params),
 	KUNIT_CASE(damon_paddr_folio_protocol),
 	KUNIT_CASE(damon_paddr_skips_non_lru),
 	KUNIT_CASE(damon_paddr_skips_missing_frames),
+	KUNIT_CASE_PARAM(damon_paddr_system_rams_default, addr_unit_gen_params),
 	{}
 };
 
