@@ -188,6 +188,7 @@ static void damon_paddr_skips_missing_frames(struct kunit *test)
 static void damon_paddr_system_rams_default(struct kunit *test)
 {
 	const unsigned long *unit = test->param_value;
+	unsigned long msz = max(PAGE_SIZE / *unit, 1UL);
 	unsigned long start = 0, end = 0, big_start = 0, big_end = 0;
 	struct damon_target *all, *big;
 	struct damon_region *r;
@@ -202,11 +203,13 @@ static void damon_paddr_system_rams_default(struct kunit *test)
 	defer(test, free_target, big);
 
 	err = damon_set_region_biggest_system_ram_default(big, &big_start,
-			&big_end, *unit, PAGE_SIZE / *unit ?: 1);
+							  &big_end, *unit,
+							  msz);
 	if (err)
 		kunit_skip(test, "no System RAM resource: %d", err);
-	KUNIT_ASSERT_EQ(test, damon_set_region_system_rams_default(all, &start,
-			&end, *unit, PAGE_SIZE / *unit ?: 1), 0);
+	err = damon_set_region_system_rams_default(all, &start, &end, *unit,
+						   msz);
+	KUNIT_ASSERT_EQ(test, err, 0);
 
 	KUNIT_EXPECT_GT(test, damon_nr_regions(all), 0);
 	KUNIT_EXPECT_LE(test, start, big_start);
