@@ -32,7 +32,8 @@
  *    is young again, a secondary MMU reports it young, or PG_idle was
  *    cleared.  The last catches accesses that set no Accessed bit at all:
  *    folio_mark_accessed() clears PG_idle, so read()/write() on an unmapped
- *    page-cache folio counts too.
+ *    page-cache folio counts too -- except with the multi-gen LRU enabled,
+ *    whose folio_mark_accessed() counts references in its own bits only.
  *
  * Clearing an Accessed bit destroys information that page reclaim and idle
  * page tracking rely on.  Whenever step 1 clears a bit that was set, it
