@@ -17,6 +17,7 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
@@ -870,6 +871,19 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 int damon_set_region_biggest_system_ram_default(struct damon_target *t,
 		unsigned long *start, unsigned long *end,
 		unsigned long addr_unit, unsigned long min_region_sz);
+
+#ifdef CONFIG_DAMON_PADDR
+int damon_set_region_system_rams_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz);
+#else
+static inline int damon_set_region_system_rams_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz)
+{
+	return -EINVAL;
+}
+#endif
 
 #else /* CONFIG_DAMON */
 

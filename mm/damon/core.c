@@ -1423,8 +1423,10 @@ void damon_tune_intervals_step(struct damon_ctx *ctx)
 /*
  * kdamond life cycle (one thread per running context):
  *
- *   starting:	damon_start() created it; it signals kdamond_started first
- *		thing, then sets up the operation set and the regions.
+ *   starting:	damon_start() created it and waits, holding damon_lock and
+ *		ctx->kdamond_lock, until it has set up the operation set and
+ *		the initial regions and signalled kdamond_started; so the setup
+ *		(ops.init included) must not take either lock.
  *   running:	kdamond_main()'s loop, one iteration per sampling interval.
  *   exiting:	kdamond_teardown(): targets destroyed, pending damon_call()
  *		and damos_walk() requests cancelled, ctx->kdamond cleared, running
@@ -1610,10 +1612,10 @@ static int kdamond_main(void *data)
 {
 	struct damon_ctx *ctx = data;
 
-	complete(&ctx->kdamond_started);
 	pr_debug("kdamond (%d) starts\n", current->pid);
-
 	kdamond_setup(ctx);
+	/* damon_start() returns once the initial regions exist */
+	complete(&ctx->kdamond_started);
 	while (!kdamond_should_exit(ctx)) {
 		unsigned long wait_us;
 
@@ -1678,7 +1680,7 @@ static int damon_start_one(struct damon_ctx *ctx)
 	ctx->kdamond = k;
 	damon_nr_running++;
 	wake_up_process(k);
-	/* kdamond_main() signals this before it could need kdamond_lock */
+	/* kdamond_main() signals this after its setup, which takes no lock */
 	wait_for_completion(&ctx->kdamond_started);
 out:
 	mutex_unlock(&ctx->kdamond_lock);

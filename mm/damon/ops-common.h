@@ -43,13 +43,6 @@ int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
 int damon_scheme_score(struct damon_ctx *ctx, struct damon_region *r,
 		       struct damos *s);
 
-/* ===== paddr.c ===== */
-
-/* For the DAMON modules; to move to include/linux/damon.h. */
-int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz);
-
 /* ===== vaddr.c internals shared with its KUnit suite ===== */
 
 /**

@@ -5,9 +5,10 @@
 # (mm/damon/tests/vaddr_live_kunit.c) in a booted kernel: it needs user
 # space, so it skips when the built-in suites run at boot.
 #
-# Usage: ops_live_kunit.sh /path/to/ops_hot_cold
+# Usage: ops_live_kunit.sh [/path/to/ops_hot_cold]   (default: next to it)
 # Exit: 0 pass, 1 fail, 4 skip (kselftest convention).
 ksft_skip=4
+set -- "${1:-$(dirname "$(readlink -f "$0")")/ops_hot_cold}"
 suite=damon_vaddr_live
 param=/sys/module/vaddr_live_kunit/parameters/workload
 
