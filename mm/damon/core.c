@@ -590,13 +590,25 @@ static void damon_destroy_targets(struct damon_ctx *ctx)
  * damon_destroy_ctx() - Free a context with its targets and schemes.
  * @ctx:	The context; must not be running.
  *
- * Context: Process context; caller owns @ctx.
+ * Context: Process context; caller owns @ctx.  Takes damon_lock and
+ * kdamond_lock.
  */
 void damon_destroy_ctx(struct damon_ctx *ctx)
 {
 	struct damos *s, *next;
+	bool running;
 
-	if (WARN_ON_ONCE(damon_is_running(ctx)))
+	/*
+	 * A kdamond that exits by itself drops kdamond_lock while holding
+	 * damon_lock, and touches @ctx no more after releasing damon_lock.
+	 * Taking damon_lock here thus makes sure that it is entirely done
+	 * with @ctx, including its mutex_unlock() of kdamond_lock, which may
+	 * still access the mutex after a waiter got it.
+	 */
+	mutex_lock(&damon_lock);
+	running = damon_is_running(ctx);
+	mutex_unlock(&damon_lock);
+	if (WARN_ON_ONCE(running))
 		return;
 	damon_destroy_targets(ctx);
 	damon_for_each_scheme_safe(s, next, ctx)
@@ -953,6 +965,41 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 	return 0;
 }
 
+/* Reject target regions damon_set_regions() would, before changing @dst. */
+static int damon_validate_commit_targets(struct damon_ctx *src)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, src) {
+		if (!t->obsolete && !damon_regions_fit(t, src->min_region_sz))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Intervals auto-tuning moves the intervals away from the user-set ones.
+ * An update that keeps the same tuning goal and samples-per-aggregation
+ * ratio (e.g. one that only changes a scheme) keeps the tuned intervals
+ * instead of restarting the tuning from the user-set ones.
+ */
+static void damon_keep_tuned_intervals(struct damon_attrs *new,
+				       const struct damon_attrs *cur)
+{
+	const struct damon_intervals_goal *ng = &new->intervals_goal;
+	const struct damon_intervals_goal *cg = &cur->intervals_goal;
+
+	if (!ng->aggrs || ng->aggrs != cg->aggrs ||
+	    ng->access_bp != cg->access_bp ||
+	    ng->min_sample_us != cg->min_sample_us ||
+	    ng->max_sample_us != cg->max_sample_us)
+		return;
+	if (damon_nr_samples_per_aggr(new) != cur->aggr_samples)
+		return;
+	new->sample_interval = cur->sample_interval;
+	new->aggr_interval = cur->aggr_interval;
+}
+
 /**
  * damon_commit_ctx() - Copy the user parameters of a context to another.
  * @dst:	The context to update, possibly running.
@@ -965,28 +1012,35 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
  * target's regions are set to @src's with damon_set_regions() if @src's
  * target has any; a scheme keeps its statistics), missing ones are created,
  * extra ones destroyed.  A @src target marked &damon_target->obsolete
- * removes the @dst target of the same index.
+ * removes the @dst target of the same index.  With intervals auto-tuning
+ * on and its goal unchanged, @dst keeps its tuned intervals.
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
- * Return: 0 on success; -EINVAL if @src's attrs are invalid (nothing
- * changed); -ENOMEM if an allocation failed midway, in which case @dst is
+ * Return: 0 on success; -EINVAL if @src's attrs are invalid or its target
+ * regions overlap once aligned to its min_region_sz (nothing changed);
+ * -ENOMEM if an allocation failed midway, in which case @dst is
  * marked possibly corrupted and its kdamond, if any, stops.
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
+	struct damon_attrs attrs = src->attrs;
 	int err;
 
 	damon_assert_owner(dst);
-	err = damon_validate_attrs(&src->attrs);
+	err = damon_validate_attrs(&attrs);
 	if (err)
 		return err;
+	err = damon_validate_commit_targets(src);
+	if (err)
+		return err;
+	damon_keep_tuned_intervals(&attrs, &dst->attrs);
 
 	dst->ops = src->ops;
 	dst->addr_unit = src->addr_unit;
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
-	err = damon_set_attrs(dst, &src->attrs);
+	err = damon_set_attrs(dst, &attrs);
 	if (err)
 		goto corrupted;
 	err = damon_commit_targets(dst, src);
@@ -1533,6 +1587,10 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 	}
 }
 
+/*
+ * The last touches of @ctx by its kdamond.  kdamond_lock is released while
+ * damon_lock is held, which damon_destroy_ctx() relies on.
+ */
 static void kdamond_teardown(struct damon_ctx *ctx)
 {
 	damon_destroy_targets(ctx);

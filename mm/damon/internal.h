@@ -44,6 +44,7 @@ void damon_age_region(struct damon_region *r,
 		      const struct damon_attrs *attrs);
 void damon_region_new_window(struct damon_region *r);
 bool damon_regions_valid(struct damon_target *t);
+bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz);
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx);
 
 /* ===== core.c internals visible to tests ===== */

@@ -279,6 +279,50 @@ static int damon_fill_ranges(struct damon_target *t,
 	return 0;
 }
 
+/*
+ * Whether @ar is a valid damon_set_regions() range following @prev (NULL
+ * for the first range): non-empty, and above @prev once both are widened
+ * to @msz.
+ */
+static bool damon_range_fits(const struct damon_addr_range *prev,
+			     const struct damon_addr_range *ar,
+			     unsigned long msz)
+{
+	struct damon_addr_range a, p;
+
+	if (ar->start >= ar->end)
+		return false;
+	damon_align_range(&a, ar, msz);
+	if (a.end < a.start)	/* overflowed at the top */
+		return false;
+	if (!prev)
+		return true;
+	damon_align_range(&p, prev, msz);
+	return p.end <= a.start;
+}
+
+/**
+ * damon_regions_fit() - Check that a target's regions can be committed.
+ * @t:			The target whose regions would be passed to
+ *			damon_set_regions().
+ * @min_region_sz:	The alignment they would be set with.
+ *
+ * Context: Caller owns @t.
+ * Return: true if damon_set_regions() would accept @t's regions as ranges.
+ */
+bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	struct damon_region *r, *prev = NULL;
+
+	damon_for_each_region(r, t) {
+		if (!damon_range_fits(prev ? &prev->ar : NULL, &r->ar, msz))
+			return false;
+		prev = r;
+	}
+	return true;
+}
+
 /**
  * damon_set_regions() - Make a target's regions cover exactly given ranges.
  * @t:			The target.
@@ -305,17 +349,8 @@ int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 	int err;
 
 	for (i = 0; i < nr_ranges; i++) {
-		struct damon_addr_range ar, prev;
-
-		if (ranges[i].start >= ranges[i].end)
-			return -EINVAL;
-		damon_align_range(&ar, &ranges[i], msz);
-		if (ar.end < ar.start)	/* overflowed at the top */
-			return -EINVAL;
-		if (!i)
-			continue;
-		damon_align_range(&prev, &ranges[i - 1], msz);
-		if (prev.end > ar.start)
+		if (!damon_range_fits(i ? &ranges[i - 1] : NULL, &ranges[i],
+				      msz))
 			return -EINVAL;
 	}
 

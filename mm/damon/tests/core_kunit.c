@@ -438,6 +438,29 @@ static void damon_core_commit_ctx(struct kunit *test)
 		i++;
 	KUNIT_EXPECT_EQ(test, i, 2);
 
+	/* regions colliding once page-aligned: rejected, nothing changed */
+	t = list_first_entry(&src->adaptive_targets, struct damon_target, list);
+	damon_first_region(t)->ar.end = 100;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	{
+		struct damon_region *a = damon_new_region(0, 100);
+		struct damon_region *b = damon_new_region(200, 300);
+
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		damon_add_region(a, src_t[3]);
+		damon_add_region(b, src_t[3]);
+	}
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, dst->maybe_corrupted);
+	t = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 20 * MSZ);
+	damon_first_region(list_first_entry(&src->adaptive_targets,
+					    struct damon_target,
+					    list))->ar.end = 20 * MSZ;
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 0, MSZ), 0);
+	KUNIT_ASSERT_EQ(test, damon_set_regions(src_t[3], &range, 1, MSZ), 0);
+
 	/* invalid attrs: rejected, nothing changed */
 	src->attrs.min_nr_regions = 1;
 	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
@@ -452,6 +475,37 @@ static void damon_core_commit_ctx(struct kunit *test)
 	damon_for_each_scheme(ds, dst)
 		i++;
 	KUNIT_EXPECT_EQ(test, i, 1);
+}
+
+static void damon_core_commit_keeps_tuned_intervals(struct kunit *test)
+{
+	struct damon_intervals_goal goal = {
+		.access_bp = 400, .aggrs = 3,
+		.min_sample_us = 1000, .max_sample_us = 100000,
+	};
+	struct damon_ctx *dst = damon_new_ctx(), *src = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, dst), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, src), 0);
+	src->attrs.intervals_goal = goal;
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	/* as if tuned: 5 ms -> 20 ms, ratio kept */
+	dst->attrs.sample_interval = 20000;
+	dst->attrs.aggr_interval = 400000;
+
+	src->attrs.max_nr_regions = 2000;	/* unrelated change */
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, dst->attrs.sample_interval, 20000);
+	KUNIT_EXPECT_EQ(test, dst->attrs.max_nr_regions, 2000);
+
+	src->attrs.intervals_goal.access_bp = 800;	/* new goal */
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, dst->attrs.sample_interval, 5000);
+	KUNIT_EXPECT_EQ(test, dst->attrs.aggr_interval, 100000);
 }
 
 static void damon_core_commit_quota_goals(struct kunit *test)
@@ -1099,6 +1153,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_core_attrs_validation, attrs_gen_params),
 	KUNIT_CASE(damon_core_attrs_rescaling),
 	KUNIT_CASE(damon_core_commit_ctx),
+	KUNIT_CASE(damon_core_commit_keeps_tuned_intervals),
 	KUNIT_CASE(damon_core_commit_quota_goals),
 	KUNIT_CASE(damon_core_call_walk_stopped),
 	KUNIT_CASE(damon_core_tune_direction),
