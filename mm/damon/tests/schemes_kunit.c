@@ -8,6 +8,7 @@
 
 #include <kunit/test.h>
 #include <linux/damon.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/sizes.h>
 
@@ -600,6 +601,119 @@ static void damon_schemes_target_filter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake.starts[0], 100 * MSZ);
 }
 
+/* ===== On a running kdamond ===== */
+
+/* Every sampled address is accessed. */
+static unsigned int fake_check_all(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	unsigned int max_nr = 0;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			damon_update_region_access_rate(r, true, &ctx->attrs);
+			max_nr = max(max_nr, r->nr_accesses);
+		}
+	}
+	return max_nr;
+}
+
+static void stop_ctx(void *ctx)
+{
+	damon_stop((struct damon_ctx **)&ctx, 1);
+}
+
+/* A running context: 64 pages, sampling 1 ms, aggregation 10 ms. */
+static struct damon_ctx *start_ctx(struct kunit *test, struct damos *s)
+{
+	struct damon_ctx *ctx = new_ctx(test, 8, 8 * MSZ);
+
+	ctx->ops.check_accesses = fake_check_all;
+	ctx->attrs.sample_interval = 1000;
+	ctx->attrs.aggr_interval = 10000;
+	ctx->attrs.aggr_samples = 10;
+	ctx->attrs.min_nr_regions = 3;
+	ctx->attrs.max_nr_regions = 100;
+	damon_add_scheme(ctx, s);
+	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stop_ctx, ctx),
+			0);
+	return ctx;
+}
+
+static struct damos *new_detached_scheme(struct kunit *test,
+					 struct damos_quota *quota,
+					 struct damos_watermarks *wmarks)
+{
+	struct damos *s = damon_new_scheme(&match_all, DAMOS_STAT, 0, quota,
+					   wmarks, NUMA_NO_NODE);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	return s;
+}
+
+static void sum_walk(void *data, struct damon_ctx *ctx,
+		     struct damon_target *t, struct damon_region *r,
+		     struct damos *s, unsigned long sz_filter_passed)
+{
+	*(unsigned long *)data += damon_sz_region(r);
+}
+
+/*
+ * What upstream's damos_quota.py checks, in miniature: a damos_walk() round
+ * sees at most the quota, and exactly the quota when there is more to do.
+ * A zero reset interval makes every apply round a window of its own.
+ */
+static void damon_schemes_kdamond_walk_within_quota(struct kunit *test)
+{
+	struct damos_watermarks none = { .metric = DAMOS_WMARK_NONE };
+	struct damos_quota quota = { .sz = 8 * MSZ };
+	struct damos *s = new_detached_scheme(test, &quota, &none);
+	struct damon_ctx *ctx = start_ctx(test, s);
+	unsigned long sum;
+	struct damos_walk_control control = {
+		.walk_fn = sum_walk, .data = &sum,
+	};
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		sum = 0;
+		KUNIT_ASSERT_EQ(test, damos_walk(ctx, &control), 0);
+		KUNIT_EXPECT_EQ(test, sum, 8 * MSZ);
+	}
+	stop_ctx(ctx);
+	KUNIT_EXPECT_GE(test, s->stat.qt_exceeds, 5);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried % (8 * MSZ), 0);
+}
+
+/*
+ * A scheme out of its watermarks band: the kdamond stops sampling, yet a
+ * damos_walk() is answered.  Free memory can't be above 100%, so a band
+ * of [1001, 1001] is never reached.
+ */
+static void damon_schemes_kdamond_sleeps_when_inactive(struct kunit *test)
+{
+	struct damos_watermarks wm = {
+		.metric = DAMOS_WMARK_FREE_MEM_RATE, .interval = 5000,
+		.high = 1001, .mid = 1001, .low = 1001,
+	};
+	struct damos_quota quota = {};
+	struct damos *s = new_detached_scheme(test, &quota, &wm);
+	struct damon_ctx *ctx = start_ctx(test, s);
+	unsigned long sum = 0;
+	struct damos_walk_control control = {
+		.walk_fn = sum_walk, .data = &sum,
+	};
+
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, damos_walk(ctx, &control), 0);
+	KUNIT_EXPECT_EQ(test, sum, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(ctx->passed_sample_intervals), 0);
+	stop_ctx(ctx);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 0);
+}
+
 static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_schemes_pattern_edges, pattern_gen_params),
 	KUNIT_CASE_PARAM(damon_schemes_wmarks_state_machine,
@@ -619,6 +733,8 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_max_nr_snapshots),
 	KUNIT_CASE(damon_schemes_apply_interval),
 	KUNIT_CASE(damon_schemes_target_filter),
+	KUNIT_CASE(damon_schemes_kdamond_walk_within_quota),
+	KUNIT_CASE(damon_schemes_kdamond_sleeps_when_inactive),
 	{}
 };
 
