@@ -35,8 +35,9 @@
  * 3. Each region of each target, in address order, is then
  *
  *    a. skipped unless it matches the access pattern;
- *    b. skipped until the point where the previous window ran out of quota
- *       (so that equally good regions take turns across windows);
+ *    b. if it scores exactly the quota cut-off, skipped until the point
+ *       where the previous window ran out of quota (so that equally good
+ *       regions take turns across windows);
  *    c. cut at the boundaries of the address filters, then skipped if the
  *       core filters reject it;
  *    d. skipped if it scores below the cut-off, or cut at the quota
@@ -328,16 +329,20 @@ static void damos_act(struct damon_ctx *ctx, struct damon_target *t,
 }
 
 /*
- * Where the previous window stopped: regions before it wait for the next
- * round.  Only compared, never dereferenced, so a target destroyed since
- * is harmless (it is then never found and nothing is skipped next time).
+ * Where the previous window ran out of quota.  Regions before it that score
+ * exactly the cut-off wait for the next round, so that equally good regions
+ * take turns; better regions are never held back, their share of the quota
+ * is reserved anyway.  The target is only compared, never dereferenced, so
+ * one destroyed since is harmless: it is never found, and the mark is
+ * dropped at the end of the round.
  */
 struct damos_resume {
 	struct damon_target *t;
 	unsigned long addr;
 };
 
-static bool damos_resume_skip(struct damos_resume *from,
+/* Is @r before the mark?  Drops the mark once reached. */
+static bool damos_before_mark(struct damos_resume *from,
 			      struct damon_target *t, struct damon_region *r)
 {
 	if (!from->t)
@@ -364,15 +369,17 @@ static void damos_apply_targets(struct damon_ctx *ctx, struct damos *s,
 		/* a cut region's rest is linked next and visited in turn */
 		damon_for_each_region(r, t) {
 			unsigned int score;
+			bool waits;
 
 			if (!damos_pattern_match(ctx, r, s))
 				continue;
-			if (damos_resume_skip(&from, t, r))
-				continue;
+			waits = damos_before_mark(&from, t, r);
 			if (!damos_core_filters_allow(ctx, t, tidx, r, s))
 				continue;
 			score = round->quota_on ?
 				damos_region_score(ctx, r, s) : 0;
+			if (waits && score == round->min_score)
+				continue;
 			if (!damos_round_admits(round, score) ||
 			    !damos_fit_quota(ctx, t, r, round, score))
 				continue;
@@ -398,6 +405,7 @@ void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 {
 	struct damos_round round;
 
+	damon_assert_owner(ctx);
 	if (damos_scheme_active(s)) {
 		if (damos_quota_is_set(&s->quota))
 			damos_quota_tick(ctx, s, sidx, now);

@@ -535,6 +535,32 @@ static void damon_schemes_windows_take_turns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 2);
 }
 
+/*
+ * Taking turns never holds back a better region: scores 50, 10, 10, 10 and
+ * room for two; the second window still starts with the 50 one.
+ */
+static void damon_schemes_turns_keep_priority(struct kunit *test)
+{
+	static const unsigned int scores[] = { 50, 10, 10, 10 };
+	struct damos_quota quota = { .sz = 2 * MSZ, .reset_interval = 100 };
+	struct damon_ctx *ctx = new_ctx(test, 4, MSZ);
+	struct damos *s = new_scheme(test, ctx, DAMOS_STAT, &quota, NULL);
+	unsigned long now = 1000;
+	struct damon_region *r;
+	int i = 0;
+
+	damon_for_each_region(r, first_target(ctx))
+		r->age = scores[i++];
+	damos_apply_round(ctx, s, 0, now);
+	now += msecs_to_jiffies(100);
+	damos_apply_round(ctx, s, 0, now);
+	KUNIT_ASSERT_EQ(test, fake.nr_calls, 4);
+	KUNIT_EXPECT_EQ(test, fake.starts[0], 0);
+	KUNIT_EXPECT_EQ(test, fake.starts[1], MSZ);
+	KUNIT_EXPECT_EQ(test, fake.starts[2], 0);
+	KUNIT_EXPECT_EQ(test, fake.starts[3], 2 * MSZ);
+}
+
 /* Failed applies charge only the configured fraction. */
 static void damon_schemes_fail_charge(struct kunit *test)
 {
@@ -729,6 +755,7 @@ static struct kunit_case damon_schemes_test_cases[] = {
 	KUNIT_CASE(damon_schemes_quota_below_min_region),
 	KUNIT_CASE(damon_schemes_priority_order),
 	KUNIT_CASE(damon_schemes_windows_take_turns),
+	KUNIT_CASE(damon_schemes_turns_keep_priority),
 	KUNIT_CASE(damon_schemes_fail_charge),
 	KUNIT_CASE(damon_schemes_max_nr_snapshots),
 	KUNIT_CASE(damon_schemes_apply_interval),
