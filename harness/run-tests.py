@@ -174,7 +174,8 @@ def selftest_names(inst, coll):
         return [l.strip().split(":", 1)[1] for l in f if l.startswith(coll + ":")]
 
 
-def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each):
+def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each,
+                    append="kunit.enable=0"):
     inst = build_selftests(coll, src_dir)
     if inst is None:
         record("%s:build" % phase, "FAIL", "selftests did not build")
@@ -186,7 +187,8 @@ def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each):
         return
     cmd = [os.path.join(HARNESS, "guest", "run-selftests.sh"), inst, coll, phase,
            str(timeout_each), retry] + tests
-    r = boot(phase, cmd, kernel, timeout=len(tests) * timeout_each * 3 + 120)
+    r = boot(phase, cmd, kernel, timeout=len(tests) * timeout_each * 3 + 120,
+             append=append)
     got = parse_harness_results(r.output)
     done = {g[0] for g in got}
     for tid, status, detail in got:
@@ -289,8 +291,10 @@ def main():
         if ph == "kunit":
             phase_kunit(a.kernel)
         elif ph == "ours":
+            # KUnit enabled: some of our kselftests run KUnit suites that
+            # need user space through KUnit's debugfs files
             phase_selftests(a.kernel, "ours", "damon",
-                            None, None, "none", 120)
+                            None, None, "none", 300, append="kunit.enable=1")
         elif ph == "upstream":
             src = subprocess.run([os.path.join(HARNESS, "tree.sh"), "upstream-selftests"],
                                  stdout=subprocess.PIPE, text=True, check=True).stdout.split()[-1]

@@ -1293,8 +1293,8 @@ void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s)
  * @s:		The scheme.
  *
  * Uses the moving-sum access estimate, so that it is meaningful at any
- * point of an aggregation interval, and sizes in bytes (address units
- * times &damon_ctx->addr_unit).
+ * point of an aggregation interval, and sizes in address units, the unit
+ * of the access pattern's size bounds.
  *
  * Context: Caller owns @ctx.
  * Return: true if @r matches @s->pattern.
@@ -1303,43 +1303,13 @@ bool damos_pattern_match(struct damon_ctx *ctx, struct damon_region *r,
 			 struct damos *s)
 {
 	const struct damos_access_pattern *p = &s->pattern;
-	unsigned long sz = damon_sz_region(r) * ctx->addr_unit;
+	unsigned long sz = damon_sz_region(r);
 	unsigned int nr_accesses = r->nr_accesses_bp / 10000;
 
 	return p->min_sz_region <= sz && sz <= p->max_sz_region &&
 		p->min_nr_accesses <= nr_accesses &&
 		nr_accesses <= p->max_nr_accesses &&
 		p->min_age_region <= r->age && r->age <= p->max_age_region;
-}
-
-/*
- * Default DAMOS engine: no action, no quota, no filter; it only reports the
- * regions matching each scheme's pattern to damos_walk() and keeps the apply
- * rounds going.  The DAMOS engine (mm/damon/schemes.c) replaces it.
- */
-void __weak damos_apply_schemes(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-	struct damos *s;
-
-	damon_for_each_scheme(s, ctx) {
-		if (ctx->passed_sample_intervals < s->next_apply_sis)
-			continue;
-		damon_for_each_target(t, ctx)
-			damon_for_each_region(r, t)
-				if (damos_pattern_match(ctx, r, s))
-					damos_walk_report(ctx, t, r, s, 0);
-		s->next_apply_sis = ctx->passed_sample_intervals +
-			damos_apply_interval_sis(ctx, s);
-		damos_walk_round_done(ctx, s);
-	}
-}
-
-/* Default: no watermarks, never wait. */
-unsigned long __weak damos_wmarks_wait_us(struct damon_ctx *ctx)
-{
-	return 0;
 }
 
 static void kdamond_run_schemes(struct damon_ctx *ctx)

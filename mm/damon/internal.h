@@ -64,17 +64,16 @@ unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
  * ctx->passed_sample_intervals already counting the interval just sampled.
  * It must apply every scheme whose s->next_apply_sis has been reached and
  * advance s->next_apply_sis by damos_apply_interval_sis().  For damos_walk():
- *  - call damos_walk_report() for each region right before the scheme's
- *    action is applied to it (after pattern, core filter and quota checks);
+ *  - call damos_walk_report() for each region the action was tried on,
+ *    right after ops.apply_scheme() (only then is sz_filter_passed known);
  *  - call damos_walk_round_done() once per scheme per apply round, including
  *    rounds in which the scheme is inactive (watermarks) or did nothing.
- * The core provides a weak default (walk reporting only, no actions) that
- * the DAMOS engine overrides.
+ * The DAMOS engine (mm/damon/schemes.c) implements it.
  */
 void damos_apply_schemes(struct damon_ctx *ctx);
 /*
  * damos_wmarks_wait_us() - How long the kdamond should sleep before the next
- * sampling because no scheme is active (0: monitor now).  Weak default: 0.
+ * sampling because no scheme is active (0: monitor now).  In schemes.c.
  */
 unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx);
 
