@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON operation-set helpers: how a sampled page is marked and tested for
+ * access, and how a region is prioritised for a scheme.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pagemap.h>
+#include <linux/random.h>
+#include <linux/rmap.h>
+
+#include "../internal.h"
+#include "ops-common.h"
+
+/**
+ * DOC: Sampling protocol
+ *
+ * DAMON learns whether a page was accessed during a sampling interval the
+ * way the CPU tells everybody else: through the Accessed ("young") bit of the
+ * page-table entries that map it.  The operation sets do this per sample:
+ *
+ * 1. Prepare: clear the Accessed bit of every entry that maps the sampled
+ *    page (one entry for vaddr, all of them found through the reverse map for
+ *    paddr), also in secondary MMUs, and set PG_idle on its folio.
+ * 2. Check, one sampling interval later: the page was accessed if an entry
+ *    is young again, a secondary MMU reports it young, or PG_idle was
+ *    cleared.  The last catches accesses that set no Accessed bit at all:
+ *    folio_mark_accessed() clears PG_idle, so read()/write() on an unmapped
+ *    page-cache folio counts too.
+ *
+ * Clearing an Accessed bit destroys information that page reclaim and idle
+ * page tracking rely on.  Whenever step 1 clears a bit that was set, it
+ * therefore sets PG_young, which folio_referenced() consumes as if it had
+ * found the bit itself.  PG_idle is shared with idle page tracking
+ * (Documentation/admin-guide/mm/idle_page_tracking.rst): both users only ever
+ * set it to start observing and read it to learn about accesses, so running
+ * both at once makes each see a few extra idle-looking pages, never miss
+ * reclaim-relevant accesses.
+ *
+ * Nothing here flushes the TLB: like reclaim's aging, a missed access on a
+ * CPU that still caches the old entry is an acceptable sampling error, while
+ * a flush per sample would make monitoring cost grow with the CPU count.
+ */
+
+/* ===== Address ranges ===== */
+
+/**
+ * damon_fit_ranges() - Make sorted ranges acceptable to damon_set_regions().
+ * @ranges:		Sorted ranges; rewritten in place.
+ * @nr:			Number of @ranges.
+ * @min_region_sz:	Minimum region size and alignment of the context.
+ *
+ * Rounds every range out to @min_region_sz and merges the ones that then
+ * touch or overlap: a hole smaller than a region cannot be left out anyway.
+ *
+ * Context: Any context.
+ * Return: The number of ranges left in @ranges.
+ */
+unsigned int damon_fit_ranges(struct damon_addr_range *ranges,
+			      unsigned int nr, unsigned long min_region_sz)
+{
+	unsigned long msz = max(min_region_sz, 1UL);
+	unsigned int i, out = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct damon_addr_range r = {
+			.start = ALIGN_DOWN(ranges[i].start, msz),
+			.end = ALIGN(ranges[i].end, msz),
+		};
+
+		if (out && r.start <= ranges[out - 1].end) {
+			ranges[out - 1].end = max(ranges[out - 1].end, r.end);
+			continue;
+		}
+		ranges[out++] = r;
+	}
+	return out;
+}
+
+/* ===== Sampling addresses and folios ===== */
+
+/**
+ * damon_pick_sampling_addr() - Pick a random address of a region to sample.
+ * @r:		The region.
+ * @align:	Granularity of the picked address, relative to @r's start
+ *		(PAGE_SIZE for virtual address spaces).
+ *
+ * Context: Any context.
+ * Return: An address in [@r->ar.start, @r->ar.end), @r->ar.start plus a
+ * multiple of @align; @r->ar.start if @r is smaller than 2 * @align.
+ */
+unsigned long damon_pick_sampling_addr(struct damon_region *r,
+				       unsigned long align)
+{
+	unsigned long nr_slots;
+
+	align = max(align, 1UL);
+	nr_slots = damon_sz_region(r) / align;
+	if (nr_slots < 2)
+		return r->ar.start;
+	/* Scale a 32-bit random number: uniform enough, and no division. */
+	return r->ar.start +
+		mul_u64_u32_shr(nr_slots, get_random_u32(), 32) * align;
+}
+
+/**
+ * damon_get_folio() - Get the folio of a page frame if DAMON may sample it.
+ * @pfn:	The page frame number.
+ *
+ * Only folios on an LRU list are sampled: they are user memory, which is
+ * what DAMON is about, and always safe to hand to rmap_walk().  Isolated
+ * folios are skipped; there are few of them at any time.
+ *
+ * Context: Process context.
+ * Return: The folio with a reference held, or NULL if @pfn is offline, not
+ * the head of an LRU folio when looked at, or the folio is being freed.
+ */
+struct folio *damon_get_folio(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+
+	if (!page)
+		return NULL;
+	folio = page_folio(page);
+	if (!folio_test_lru(folio) || !folio_try_get(folio))
+		return NULL;
+	/* The folio may have been split or freed and reused meanwhile. */
+	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/* ===== Single page-table entries (vaddr) ===== */
+
+/**
+ * damon_ptep_mkold() - Start sampling the page a PTE maps.
+ * @pte:	The page-table entry.
+ * @vma:	The VMA the entry belongs to.
+ * @addr:	The virtual address the entry maps.
+ *
+ * Does nothing for entries that are not present or map no normal folio
+ * (e.g. the zero page or PFN mappings): there is nothing to observe.
+ *
+ * Context: Caller holds the page-table lock of @pte.
+ */
+void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pte_t entry = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		return;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio)
+		return;
+	if (ptep_clear_young_notify(vma, addr, pte))
+		folio_set_young(folio);
+	folio_set_idle(folio);
+}
+
+/**
+ * damon_pte_young() - Tell whether the page a PTE maps was accessed.
+ * @entry:	Value of the page-table entry.
+ * @vma:	The VMA the entry belongs to.
+ * @addr:	The virtual address the entry maps.
+ *
+ * Context: Caller holds the page-table lock of the entry.
+ * Return: true if the page was accessed since damon_ptep_mkold(); false
+ * if not, or if @entry maps nothing DAMON can observe.
+ */
+bool damon_pte_young(pte_t entry, struct vm_area_struct *vma,
+		     unsigned long addr)
+{
+	struct folio *folio;
+
+	if (!pte_present(entry))
+		return false;
+	folio = vm_normal_folio(vma, addr, entry);
+	if (!folio)
+		return false;
+	return pte_young(entry) || !folio_test_idle(folio) ||
+		mmu_notifier_test_young(vma->vm_mm, addr);
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/**
+ * damon_pmdp_mkold() - Start sampling the huge page a PMD maps.
+ * @pmd:	The PMD entry, mapping a transparent huge page.
+ * @vma:	The VMA the entry belongs to.
+ * @addr:	The (huge page aligned) virtual address the entry maps.
+ *
+ * Context: Caller holds the PMD lock of @pmd.
+ */
+void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	pmd_t entry = pmdp_get(pmd);
+	struct folio *folio;
+
+	if (!pmd_present(entry))
+		return;
+	folio = vm_normal_folio_pmd(vma, addr, entry);
+	if (!folio)
+		return;
+	if (pmdp_clear_young_notify(vma, addr, pmd))
+		folio_set_young(folio);
+	folio_set_idle(folio);
+}
+
+/**
+ * damon_pmd_young() - Tell whether the huge page a PMD maps was accessed.
+ * @entry:	Value of the PMD entry.
+ * @vma:	The VMA the entry belongs to.
+ * @addr:	The (huge page aligned) virtual address the entry maps.
+ *
+ * Context: Caller holds the PMD lock of the entry.
+ * Return: true if the huge page was accessed since damon_pmdp_mkold().
+ */
+bool damon_pmd_young(pmd_t entry, struct vm_area_struct *vma,
+		     unsigned long addr)
+{
+	struct folio *folio;
+
+	if (!pmd_present(entry))
+		return false;
+	folio = vm_normal_folio_pmd(vma, addr, entry);
+	if (!folio)
+		return false;
+	return pmd_young(entry) || !folio_test_idle(folio) ||
+		mmu_notifier_test_young(vma->vm_mm, addr);
+}
+#else
+/* Without THP no PMD maps a page, so the page walkers never get here. */
+void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr)
+{
+	WARN_ON_ONCE(1);
+}
+
+bool damon_pmd_young(pmd_t entry, struct vm_area_struct *vma,
+		     unsigned long addr)
+{
+	WARN_ON_ONCE(1);
+	return false;
+}
+#endif /* CONFIG_TRANSPARENT_HUGEPAGE */
+
+/* ===== Whole folios, through the reverse map (paddr) ===== */
+
+/* Clear the Accessed bits of one mapping of @folio; rmap_one callback. */
+static bool folio_mkold_one(struct folio *folio, struct vm_area_struct *vma,
+			    unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	bool *young = arg;
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (pvmw.pte)
+			*young |= ptep_clear_young_notify(vma, pvmw.address,
+							  pvmw.pte);
+		else if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+			*young |= pmdp_clear_young_notify(vma, pvmw.address,
+							  pvmw.pmd);
+		else
+			WARN_ON_ONCE(1);	/* PMD-mapped without THP? */
+	}
+	return true;
+}
+
+/* Look for a young mapping of @folio; stops the rmap walk at the first. */
+static bool folio_young_one(struct folio *folio, struct vm_area_struct *vma,
+			    unsigned long addr, void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, 0);
+	bool *young = arg;
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (pvmw.pte)
+			*young = pte_young(ptep_get(pvmw.pte));
+		else if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+			*young = pmd_young(pmdp_get(pvmw.pmd));
+		*young = *young ||
+			mmu_notifier_test_young(vma->vm_mm, pvmw.address);
+		if (*young) {
+			page_vma_mapped_walk_done(&pvmw);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Run @rmap_one on every mapping of @folio.  File and KSM folios must be
+ * locked for rmap_walk(); if somebody else holds the lock we skip the walk
+ * rather than sleep: the kdamond must not stall behind I/O, and PG_idle
+ * still tells about most accesses.  Return: whether the walk ran.
+ */
+static bool folio_walk_mappings(struct folio *folio,
+				bool (*rmap_one)(struct folio *folio,
+						 struct vm_area_struct *vma,
+						 unsigned long addr, void *arg),
+				bool *young)
+{
+	struct rmap_walk_control rwc = {
+		.arg = young,
+		.rmap_one = rmap_one,
+		.anon_lock = folio_lock_anon_vma_read,
+	};
+	bool need_lock;
+
+	if (!folio_mapped(folio) || !folio_raw_mapping(folio))
+		return false;
+	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
+	if (need_lock && !folio_trylock(folio))
+		return false;
+	rmap_walk(folio, &rwc);
+	if (need_lock)
+		folio_unlock(folio);
+	return true;
+}
+
+/**
+ * damon_folio_mkold() - Start sampling a folio, wherever it is mapped.
+ * @folio:	The folio, with a reference held (see damon_get_folio()).
+ *
+ * Context: Process context; may take the folio lock and rmap locks.
+ */
+void damon_folio_mkold(struct folio *folio)
+{
+	bool young = false;
+
+	folio_walk_mappings(folio, folio_mkold_one, &young);
+	if (young)
+		folio_set_young(folio);
+	folio_set_idle(folio);
+}
+
+/**
+ * damon_folio_young() - Tell whether a folio was accessed since
+ *			 damon_folio_mkold().
+ * @folio:	The folio, with a reference held.
+ *
+ * Context: Process context; may take the folio lock and rmap locks.
+ * Return: true if the folio was accessed through any mapping or through
+ * a path that clears PG_idle (e.g. read() of a page-cache folio).
+ */
+bool damon_folio_young(struct folio *folio)
+{
+	bool young = false;
+
+	if (!folio_test_idle(folio))
+		return true;
+	folio_walk_mappings(folio, folio_young_one, &young);
+	return young;
+}
+
+/* ===== Scheme prioritisation ===== */
+
+/*
+ * The score of a region for a scheme blends three sub-scores, each from 0
+ * to DAMOS_MAX_SCORE, weighted by the scheme's quota weights:
+ *
+ * 1. Size: log2 of the region size in pages, so that one big region does
+ *    not drown every other consideration; reaches the top at
+ *    2^SCORE_SZ_BITS pages (4 TiB with 4 KiB pages).
+ * 2. Frequency: the moving-average access count as a share of the highest
+ *    possible count per aggregation interval.
+ * 3. Age: log2 of the time, in ms, the region has kept its access
+ *    frequency (the top is 2^SCORE_AGE_BITS ms, about 17 minutes), folded
+ *    so that age strengthens what the frequency says: an accessed region
+ *    scores 50..99, more the older it is; a region with no access at all
+ *    0..49, less the older it is.  Any access thus outranks none, keeping
+ *    the hot score monotonic in the access frequency.
+ *
+ * The cold score mirrors the frequency and age sub-scores of the hot score
+ * and keeps the size sub-score: a big region is a better target for either
+ * kind of action.  Example, all weights 1, 100 ms aggregation, 20 samples
+ * per aggregation: a 2 MiB region (512 pages, size score 99 * 10 / 30 = 33)
+ * accessed in 10 of 20 samples (frequency 99 * 10 / 20 = 49) for 50
+ * intervals (5000 ms: 13 bits, 99 * 13 / 20 = 64, folded to 50 + 64 / 2 =
+ * 82) has a hot score of (33 + 49 + 82) / 3 = 54 and a cold score of
+ * (33 + 50 + 17) / 3 = 33.
+ */
+#define SCORE_SZ_BITS	30
+#define SCORE_AGE_BITS	20
+
+static unsigned int score_sz(struct damon_ctx *ctx, struct damon_region *r)
+{
+	u64 bytes = (u64)damon_sz_region(r) * max(ctx->addr_unit, 1UL);
+	unsigned int bits = fls64(bytes >> PAGE_SHIFT);
+
+	return min(bits, SCORE_SZ_BITS) * DAMOS_MAX_SCORE / SCORE_SZ_BITS;
+}
+
+static unsigned int score_freq(struct damon_ctx *ctx, struct damon_region *r)
+{
+	u64 max_bp = (u64)damon_max_nr_accesses(&ctx->attrs) * 10000;
+	u64 score = div64_u64((u64)r->nr_accesses_bp * DAMOS_MAX_SCORE,
+			      max_bp);
+
+	return min_t(u64, score, DAMOS_MAX_SCORE);
+}
+
+static unsigned int score_age(struct damon_ctx *ctx, struct damon_region *r)
+{
+	u64 age_ms = div_u64((u64)r->age * ctx->attrs.aggr_interval, 1000);
+	unsigned int bits = fls64(age_ms);
+
+	return min(bits, SCORE_AGE_BITS) * DAMOS_MAX_SCORE / SCORE_AGE_BITS;
+}
+
+static int blend(struct damos_quota *q, unsigned int sz, unsigned int freq,
+		 unsigned int age)
+{
+	u64 total = (u64)q->weight_sz + q->weight_nr_accesses + q->weight_age;
+	u64 sum;
+
+	/* No preference at all: every region ties. */
+	if (!total)
+		return DAMOS_MAX_SCORE;
+	sum = (u64)q->weight_sz * sz + (u64)q->weight_nr_accesses * freq +
+		(u64)q->weight_age * age;
+	return div64_u64(sum, total);
+}
+
+/* The hot frequency and age sub-scores of @r. */
+static void hot_subscores(struct damon_ctx *ctx, struct damon_region *r,
+			  unsigned int *freq, unsigned int *age)
+{
+	unsigned int half_age = score_age(ctx, r) / 2;
+
+	*freq = score_freq(ctx, r);
+	if (r->nr_accesses_bp || r->nr_accesses)
+		*age = DAMOS_MAX_SCORE / 2 + 1 + half_age;
+	else
+		*age = DAMOS_MAX_SCORE / 2 - half_age;
+}
+
+/**
+ * damon_hot_score() - How much a region is worth a scheme that wants hot
+ *		       memory (e.g. %DAMOS_LRU_PRIO).
+ * @ctx:	The region's context.
+ * @r:		The region.
+ * @s:		The scheme, whose quota weights are used.
+ *
+ * Context: The kdamond.
+ * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more often and longer
+ * accessed regions.
+ */
+int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
+		    struct damos *s)
+{
+	unsigned int freq, age;
+
+	hot_subscores(ctx, r, &freq, &age);
+	return blend(&s->quota, score_sz(ctx, r), freq, age);
+}
+
+/**
+ * damon_cold_score() - How much a region is worth a scheme that wants cold
+ *			memory (e.g. %DAMOS_PAGEOUT).
+ * @ctx:	The region's context.
+ * @r:		The region.
+ * @s:		The scheme, whose quota weights are used.
+ *
+ * Context: The kdamond.
+ * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more rarely and longer
+ * unaccessed regions.
+ */
+int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
+		     struct damos *s)
+{
+	unsigned int freq, age;
+
+	hot_subscores(ctx, r, &freq, &age);
+	return blend(&s->quota, score_sz(ctx, r), DAMOS_MAX_SCORE - freq,
+		     DAMOS_MAX_SCORE - age);
+}
+
+/* Whether @action is meant for memory that is not being used. */
+static bool action_wants_cold(enum damos_action action)
+{
+	switch (action) {
+	case DAMOS_COLD:
+	case DAMOS_PAGEOUT:
+	case DAMOS_NOHUGEPAGE:
+	case DAMOS_LRU_DEPRIO:
+	case DAMOS_MIGRATE_COLD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * damon_scheme_score() - &damon_operations->get_scheme_score of the
+ *			  operation sets.
+ * @ctx:	The region's context.
+ * @r:		The region.
+ * @s:		The scheme.
+ *
+ * Context: The kdamond.
+ * Return: damon_cold_score() for actions on cold memory, damon_hot_score()
+ * for the others.
+ */
+int damon_scheme_score(struct damon_ctx *ctx, struct damon_region *r,
+		       struct damos *s)
+{
+	if (action_wants_cold(s->action))
+		return damon_cold_score(ctx, r, s);
+	return damon_hot_score(ctx, r, s);
+}

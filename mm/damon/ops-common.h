@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by DAMON's operation sets (vaddr.c, paddr.c) and their
+ * tests: the sampling protocol on folios and page-table entries, folio
+ * lookup by pfn, and scheme prioritisation.  Nothing here is API.
+ */
+#ifndef _MM_DAMON_OPS_COMMON_H
+#define _MM_DAMON_OPS_COMMON_H
+
+#include <linux/damon.h>
+#include <linux/pgtable.h>
+
+struct folio;
+struct vm_area_struct;
+
+unsigned int damon_fit_ranges(struct damon_addr_range *ranges,
+			      unsigned int nr, unsigned long min_region_sz);
+
+/* ===== Sampling protocol (see the DOC: block in ops-common.c) ===== */
+
+unsigned long damon_pick_sampling_addr(struct damon_region *r,
+				       unsigned long align);
+struct folio *damon_get_folio(unsigned long pfn);
+
+void damon_ptep_mkold(pte_t *pte, struct vm_area_struct *vma,
+		      unsigned long addr);
+bool damon_pte_young(pte_t pte, struct vm_area_struct *vma,
+		     unsigned long addr);
+void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
+		      unsigned long addr);
+bool damon_pmd_young(pmd_t pmd, struct vm_area_struct *vma,
+		     unsigned long addr);
+
+void damon_folio_mkold(struct folio *folio);
+bool damon_folio_young(struct folio *folio);
+
+/* ===== Scheme prioritisation ===== */
+
+int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
+		    struct damos *s);
+int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
+		     struct damos *s);
+int damon_scheme_score(struct damon_ctx *ctx, struct damon_region *r,
+		       struct damos *s);
+
+/* ===== paddr.c ===== */
+
+/* For the DAMON modules; to move to include/linux/damon.h. */
+int damon_set_region_system_rams_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz);
+
+/* ===== vaddr.c internals shared with its KUnit suite ===== */
+
+/**
+ * struct damon_va_layout - Where a process has mappings, in brief.
+ * @span:	From the start of the first mapping to the end of the last;
+ *		empty (start == end) until a mapping has been added.
+ * @gaps:	The two biggest unmapped holes inside @span, biggest first;
+ *		an empty range means "no such hole".
+ *
+ * Built by feeding the mappings in ascending address order to
+ * damon_va_layout_add(), so it needs no memory proportional to the number
+ * of mappings and can be filled while walking the VMA tree.
+ */
+struct damon_va_layout {
+	struct damon_addr_range span;
+	struct damon_addr_range gaps[2];
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void damon_va_layout_add(struct damon_va_layout *layout,
+			 unsigned long start, unsigned long end);
+unsigned int damon_va_layout_ranges(const struct damon_va_layout *layout,
+				    struct damon_addr_range ranges[3],
+				    unsigned long min_region_sz);
+int damon_va_apply_layout(struct damon_target *t,
+			  const struct damon_va_layout *layout,
+			  unsigned long min_region_sz);
+#endif
+
+#endif /* _MM_DAMON_OPS_COMMON_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the paddr operation set on real page frames: a page-cache
+ * folio of a kernel-internal shmem file is sampled through the registered
+ * operation set, with and without an access in between, at several address
+ * units; frames DAMON must not touch (not on an LRU list, beyond memory) are
+ * skipped safely.  The folio is never mapped, so this exercises the PG_idle
+ * half of the sampling protocol; mapped folios need a process and are left
+ * to the live vaddr test and the selftests.  Also checked: the default
+ * regions covering all System RAM.
+ */
+
+#include <kunit/test.h>
+#include <linux/damon.h>
+#include <linux/err.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/swap.h>
+
+#include "../ops-common.h"
+
+/*
+ * Have @fn(@arg) run when the test ends (on failure too); the resource is
+ * released right away if that cannot be arranged.
+ */
+#define defer(test, fn, arg)						\
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fn, arg), 0)
+
+KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
+			    struct damon_ctx *);
+KUNIT_DEFINE_ACTION_WRAPPER(put_file, fput, struct file *);
+KUNIT_DEFINE_ACTION_WRAPPER(free_target, damon_free_target,
+			    struct damon_target *);
+KUNIT_DEFINE_ACTION_WRAPPER(put_folio, folio_put, struct folio *);
+
+static void free_one_page(void *page)
+{
+	__free_page(page);
+}
+
+/* A paddr context with one single-page region at physical address @paddr. */
+static struct damon_ctx *new_ctx(struct kunit *test, phys_addr_t paddr,
+				 unsigned long addr_unit)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	struct damon_target *t;
+	struct damon_region *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	defer(test, destroy_ctx, ctx);
+	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
+		kunit_skip(test, "paddr is not registered");
+	ctx->addr_unit = addr_unit;
+	/* One page, so the sampling address is its first unit. */
+	ctx->min_region_sz = max(PAGE_SIZE / addr_unit, 1UL);
+
+	t = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	damon_add_target(ctx, t);
+	r = damon_new_region(div_u64(paddr, addr_unit),
+			     div_u64(paddr + PAGE_SIZE, addr_unit));
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_region(r, t);
+	return ctx;
+}
+
+static struct damon_region *only_region(struct damon_ctx *ctx)
+{
+	struct damon_target *t = list_first_entry(&ctx->adaptive_targets,
+						  struct damon_target, list);
+
+	return damon_first_region(t);
+}
+
+/* An unmapped page-cache folio, on its LRU list, held until the test ends. */
+static struct folio *new_lru_folio(struct kunit *test)
+{
+	struct file *file;
+	struct folio *folio;
+
+	file = shmem_kernel_file_setup("damon_paddr_kunit", PAGE_SIZE,
+				       VM_NORESERVE);
+	if (IS_ERR(file))
+		kunit_skip(test, "no shmem file: %ld", PTR_ERR(file));
+	defer(test, put_file, file);
+	folio = shmem_read_folio(file->f_mapping, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
+	defer(test, put_folio, folio);
+	/* New folios sit in a per-CPU batch until drained onto the LRU. */
+	lru_add_drain_all();
+	if (!folio_test_lru(folio))
+		kunit_skip(test, "folio did not reach an LRU list");
+	return folio;
+}
+
+/* One sampling interval: prepare, optionally access, check. */
+static unsigned int sample(struct damon_ctx *ctx, struct folio *accessed)
+{
+	ctx->ops.prepare_access_checks(ctx);
+	if (accessed) {
+		folio_mark_accessed(accessed);
+		/* Activation may park the folio off-LRU in a per-CPU batch. */
+		lru_add_drain_all();
+	}
+	return ctx->ops.check_accesses(ctx);
+}
+
+/* ===== Test cases ===== */
+
+static const unsigned long addr_units[] = { 1, 4, PAGE_SIZE };
+
+static void addr_unit_desc(const unsigned long *unit, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "addr_unit %lu", *unit);
+}
+
+KUNIT_ARRAY_PARAM(addr_unit, addr_units, addr_unit_desc);
+
+/*
+ * An access through the page cache (folio_mark_accessed(), as read() does)
+ * is seen in the interval it happens in, and only then; the address unit
+ * only changes how the region names the frame.
+ */
+static void damon_paddr_sees_page_cache_access(struct kunit *test)
+{
+	const unsigned long *unit = test->param_value;
+	struct folio *folio = new_lru_folio(test);
+	struct damon_ctx *ctx = new_ctx(test, PFN_PHYS(folio_pfn(folio)),
+					*unit);
+	struct damon_region *r = only_region(ctx);
+
+	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0);
+	KUNIT_EXPECT_TRUE(test, folio_test_idle(folio));
+
+	KUNIT_EXPECT_EQ(test, sample(ctx, folio), 1);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1);
+
+	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 1);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1);
+	KUNIT_EXPECT_EQ(test, r->sampling_addr, r->ar.start);
+}
+
+/* The folio helpers alone: PG_idle starts the sample, clearing it ends it. */
+static void damon_paddr_folio_protocol(struct kunit *test)
+{
+	struct folio *folio = new_lru_folio(test);
+	struct folio *got = damon_get_folio(folio_pfn(folio));
+
+	KUNIT_ASSERT_PTR_EQ(test, got, folio);
+	damon_folio_mkold(got);
+	KUNIT_EXPECT_FALSE(test, damon_folio_young(got));
+	folio_mark_accessed(got);
+	KUNIT_EXPECT_TRUE(test, damon_folio_young(got));
+	folio_put(got);
+}
+
+/* Frames that are not LRU folios are never sampled, and never "accessed". */
+static void damon_paddr_skips_non_lru(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct damon_ctx *ctx;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	defer(test, free_one_page, page);
+	KUNIT_EXPECT_NULL(test, damon_get_folio(page_to_pfn(page)));
+	ctx = new_ctx(test, page_to_phys(page), 1);
+	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
+	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
+}
+
+static void damon_paddr_skips_missing_frames(struct kunit *test)
+{
+	struct damon_ctx *ctx;
+
+	/* Beyond the highest pfn there is no struct page at all. */
+	KUNIT_EXPECT_NULL(test, damon_get_folio(max_pfn + 1));
+	ctx = new_ctx(test, PFN_PHYS((phys_addr_t)max_pfn + 1), 1);
+	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
+}
+
+/*
+ * The all-System-RAM default covers at least the biggest System RAM
+ * resource, in sorted regions, at several address units.
+ */
+static void damon_paddr_system_rams_default(struct kunit *test)
+{
+	const unsigned long *unit = test->param_value;
+	unsigned long msz = max(PAGE_SIZE / *unit, 1UL);
+	unsigned long start = 0, end = 0, big_start = 0, big_end = 0;
+	struct damon_target *all, *big;
+	struct damon_region *r;
+	bool covered = false;
+	int err;
+
+	all = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, all);
+	defer(test, free_target, all);
+	big = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	defer(test, free_target, big);
+
+	err = damon_set_region_biggest_system_ram_default(big, &big_start,
+							  &big_end, *unit,
+							  msz);
+	if (err)
+		kunit_skip(test, "no System RAM resource: %d", err);
+	err = damon_set_region_system_rams_default(all, &start, &end, *unit,
+						   msz);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	KUNIT_EXPECT_GT(test, damon_nr_regions(all), 0);
+	KUNIT_EXPECT_LE(test, start, big_start);
+	KUNIT_EXPECT_GE(test, end, big_end);
+	damon_for_each_region(r, all) {
+		KUNIT_EXPECT_LT(test, r->ar.start, r->ar.end);
+		if (r->ar.start <= big_start / *unit &&
+		    big_end / *unit <= r->ar.end)
+			covered = true;
+	}
+	KUNIT_EXPECT_TRUE(test, covered);
+}
+
+static struct kunit_case damon_paddr_test_cases[] = {
+	KUNIT_CASE_PARAM(damon_paddr_sees_page_cache_access,
+			 addr_unit_gen_params),
+	KUNIT_CASE(damon_paddr_folio_protocol),
+	KUNIT_CASE(damon_paddr_skips_non_lru),
+	KUNIT_CASE(damon_paddr_skips_missing_frames),
+	KUNIT_CASE_PARAM(damon_paddr_system_rams_default, addr_unit_gen_params),
+	{}
+};
+
+static struct kunit_suite damon_paddr_test_suite = {
+	.name = "damon_paddr",
+	.test_cases = damon_paddr_test_cases,
+};
+
+kunit_test_suite(damon_paddr_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for DAMON's physical address operation set");
+MODULE_LICENSE("GPL");

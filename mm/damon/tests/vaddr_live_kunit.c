@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live KUnit test of the vaddr and fvaddr operation sets: a real kdamond
+ * monitors a real process with a known access pattern and must see its hot
+ * range accessed and its cold range not, then stop by itself, without leaks
+ * or splats, when the process exits.
+ *
+ * The process is tools/testing/selftests/damon/ops_hot_cold.c, spawned as a
+ * usermode helper.  Its path is the "workload" parameter; without it, or
+ * before user space can run (built-in suites run at boot before the root
+ * file system is mounted), the test skips.  To run it in a booted system:
+ *
+ *   echo /path/to/ops_hot_cold > /sys/module/vaddr_live_kunit/parameters/workload
+ *   echo 1 > /sys/kernel/debug/kunit/damon_vaddr_live/run
+ *   cat /sys/kernel/debug/kunit/damon_vaddr_live/results
+ */
+
+#include <kunit/test.h>
+#include <linux/damon.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/umh.h>
+
+static char *workload;
+module_param(workload, charp, 0644);
+MODULE_PARM_DESC(workload, "Path of the ops_hot_cold workload binary");
+
+/* Must match ops_hot_cold.c. */
+#define HOT_ADDR	0x600000000000UL
+#define COLD_ADDR	0x600010000000UL
+#define RANGE_SZ	(8UL << 20)
+#define WORKLOAD_SECS	"8"
+
+/* Monitor for this long before looking: the workload's setup writes both. */
+#define WARMUP_MS	2000
+#define OBSERVE_MS	3000
+/* The workload exits after WORKLOAD_SECS; the kdamond must follow soon. */
+#define STOP_TIMEOUT_MS	20000
+
+KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
+			    struct damon_ctx *);
+
+/* Deferred before destroy_ctx runs, also when an assertion failed. */
+static void stop_ctx(void *ctx)
+{
+	struct damon_ctx *c = ctx;
+
+	if (damon_is_running(c))
+		damon_stop(&c, 1);
+}
+
+static int record_pid(struct subprocess_info *info, struct cred *new)
+{
+	struct pid **pid = info->data;
+
+	*pid = get_task_pid(current, PIDTYPE_PID);
+	return 0;
+}
+
+/* Start the workload; return its pid, with a reference the target owns. */
+static struct pid *spawn_workload(struct kunit *test)
+{
+	static char *envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/bin", NULL };
+	char *argv[] = { workload, WORKLOAD_SECS, NULL };
+	struct subprocess_info *info;
+	struct pid *pid = NULL;
+	int err;
+
+	if (!workload || !*workload)
+		kunit_skip(test, "no workload (see the header of this file)");
+	info = call_usermodehelper_setup(workload, argv, envp, GFP_KERNEL,
+					 record_pid, NULL, &pid);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	err = call_usermodehelper_exec(info, UMH_WAIT_EXEC);
+	if (err) {
+		put_pid(pid);
+		kunit_skip(test, "cannot run %s: %d", workload, err);
+	}
+	KUNIT_ASSERT_NOT_NULL(test, pid);
+	return pid;
+}
+
+struct observation {
+	struct damon_ctx *ctx;
+	unsigned int hot_max;		/* max accesses of a region in HOT */
+	unsigned int cold_max;		/* max accesses of a region in COLD */
+	unsigned int nr_cold_regions;	/* regions seen inside COLD */
+};
+
+static bool overlaps(struct damon_region *r, unsigned long start)
+{
+	return r->ar.start < start + RANGE_SZ && start < r->ar.end;
+}
+
+static bool inside(struct damon_region *r, unsigned long start)
+{
+	return start <= r->ar.start && r->ar.end <= start + RANGE_SZ;
+}
+
+/*
+ * Runs in the kdamond through damon_call().  nr_accesses_bp is meaningful
+ * at any point of an aggregation interval, unlike nr_accesses.
+ */
+static int observe(void *data)
+{
+	struct observation *o = data;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, o->ctx) {
+		damon_for_each_region(r, t) {
+			unsigned int nr = r->nr_accesses_bp / 10000;
+
+			if (overlaps(r, HOT_ADDR))
+				o->hot_max = max(o->hot_max, nr);
+			if (inside(r, COLD_ADDR)) {
+				o->cold_max = max(o->cold_max, nr);
+				o->nr_cold_regions++;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool wait_stopped(struct damon_ctx *ctx, unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+
+	while (damon_is_running(ctx)) {
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(100);
+	}
+	return true;
+}
+
+/* ===== Test cases ===== */
+
+static const enum damon_ops_id live_ops[] = {
+	DAMON_OPS_VADDR, DAMON_OPS_FVADDR,
+};
+
+static void live_ops_desc(const enum damon_ops_id *id, char *desc)
+{
+	strscpy(desc, *id == DAMON_OPS_VADDR ? "vaddr" : "fvaddr",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(live_ops, live_ops, live_ops_desc);
+
+static void damon_vaddr_live_hot_cold(struct kunit *test)
+{
+	const enum damon_ops_id *id = test->param_value;
+	struct damon_addr_range ranges[] = {
+		{ HOT_ADDR, HOT_ADDR + RANGE_SZ },
+		{ COLD_ADDR, COLD_ADDR + RANGE_SZ },
+	};
+	struct observation o = {};
+	struct damon_call_control call = { .fn = observe, .data = &o };
+	struct damon_target *t;
+	struct damon_ctx *ctx;
+	unsigned int waited;
+
+	ctx = damon_new_ctx();
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, destroy_ctx, ctx), 0);
+	KUNIT_ASSERT_EQ(test, damon_select_ops(ctx, *id), 0);
+	o.ctx = ctx;
+
+	t = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	damon_add_target(ctx, t);
+	if (*id == DAMON_OPS_FVADDR)
+		KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 2,
+							PAGE_SIZE), 0);
+	t->pid = spawn_workload(test);
+
+	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stop_ctx, ctx),
+			0);
+	msleep(WARMUP_MS);
+	for (waited = 0; waited < OBSERVE_MS; waited += 100) {
+		KUNIT_ASSERT_EQ_MSG(test, damon_call(ctx, &call), 0,
+				    "kdamond stopped early");
+		msleep(100);
+	}
+
+	KUNIT_EXPECT_GT_MSG(test, o.hot_max, 0, "hot range never seen");
+	KUNIT_EXPECT_EQ_MSG(test, o.cold_max, 0, "cold range seen accessed");
+	if (*id == DAMON_OPS_FVADDR)
+		KUNIT_EXPECT_GT(test, o.nr_cold_regions, 0);
+
+	/* The workload exits by itself: its target becomes invalid. */
+	KUNIT_EXPECT_TRUE_MSG(test, wait_stopped(ctx, STOP_TIMEOUT_MS),
+			      "kdamond still running after the target exited");
+}
+
+static struct kunit_case damon_vaddr_live_test_cases[] = {
+	KUNIT_CASE_PARAM_ATTR(damon_vaddr_live_hot_cold, live_ops_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite damon_vaddr_live_test_suite = {
+	.name = "damon_vaddr_live",
+	.test_cases = damon_vaddr_live_test_cases,
+};
+
+kunit_test_suite(damon_vaddr_live_test_suite);
+
+MODULE_DESCRIPTION("Live KUnit test of DAMON's virtual address operation sets");
+MODULE_LICENSE("GPL");

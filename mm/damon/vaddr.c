@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON operation sets for process address spaces: "vaddr" keeps the regions
+ * on what the process has mapped, "fvaddr" monitors fixed, user-given ranges.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pagewalk.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <kunit/visibility.h>
+
+#include "ops-common.h"
+
+/**
+ * DOC: Regions of a process address space
+ *
+ * A process's mappings are a few dense clusters separated by a couple of
+ * huge holes: on 64-bit, the one between the heap and the mmap area and the
+ * one between the mmap area and the stack each cover terabytes, while the
+ * holes inside a cluster are small.  Monitoring the huge holes would waste
+ * most regions on memory that cannot be accessed, so vaddr monitors the
+ * span of all mappings minus its two biggest holes: three ranges.
+ *
+ * 1. The VMAs are walked in address order and summarised in a struct
+ *    damon_va_layout: the overall span and the two biggest holes seen so
+ *    far.  Only O(1) memory, whatever the number of VMAs.
+ * 2. The span is cut at the two holes, giving up to three ranges (fewer if
+ *    the process has fewer than two holes), which are rounded out to the
+ *    context's minimum region size and merged where the rounding made them
+ *    meet.
+ * 3. damon_set_regions() makes the target's regions cover exactly these
+ *    ranges; regions that survive keep their access counters and age.
+ *
+ * Example: mappings [4M, 5M) [5M, 8M) [64M, 65M) [1T, 1T+32M) [2T-4M, 2T)
+ * have holes of 56M, ~1T and ~1T-36M; the ranges are [4M, 65M),
+ * [1T, 1T+32M) and [2T-4M, 2T), and the 56M hole stays monitored.
+ *
+ * This runs when the kdamond starts, for targets the user gave no regions,
+ * and again every ops update interval so that regions follow the mappings
+ * as they appear, grow, shrink and go away.  fvaddr never does any of it.
+ */
+
+/* ===== The layout of mappings ===== */
+
+static bool range_empty(const struct damon_addr_range *r)
+{
+	return r->start >= r->end;
+}
+
+static unsigned long range_sz(const struct damon_addr_range *r)
+{
+	return range_empty(r) ? 0 : r->end - r->start;
+}
+
+/**
+ * damon_va_layout_add() - Account one more mapping in a layout.
+ * @layout:	The layout, zero-initialised before the first mapping.
+ * @start:	Start address of the mapping.
+ * @end:	End address of the mapping.
+ *
+ * Mappings must come in ascending address order; one that starts before the
+ * end of the previous ones only extends the span.  Empty ones are ignored.
+ *
+ * Context: Any context.
+ */
+VISIBLE_IF_KUNIT void damon_va_layout_add(struct damon_va_layout *layout,
+					  unsigned long start,
+					  unsigned long end)
+{
+	struct damon_addr_range hole;
+
+	if (start >= end)
+		return;
+	if (range_empty(&layout->span)) {
+		layout->span.start = start;
+		layout->span.end = end;
+		return;
+	}
+
+	hole.start = layout->span.end;
+	hole.end = start;
+	layout->span.end = max(layout->span.end, end);
+
+	/* Strictly bigger: of equally big holes, the lower one stays. */
+	if (range_sz(&hole) > range_sz(&layout->gaps[0])) {
+		layout->gaps[1] = layout->gaps[0];
+		layout->gaps[0] = hole;
+	} else if (range_sz(&hole) > range_sz(&layout->gaps[1])) {
+		layout->gaps[1] = hole;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_va_layout_add);
+
+/**
+ * damon_va_layout_ranges() - The ranges vaddr monitors for a layout.
+ * @layout:		The layout of the process's mappings.
+ * @ranges:		Where to store up to three sorted ranges.
+ * @min_region_sz:	Minimum region size and alignment of the context.
+ *
+ * Context: Any context.
+ * Return: The number of ranges stored: 0 if @layout has no mapping, else
+ * one more than the number of holes left out (at most two).
+ */
+VISIBLE_IF_KUNIT unsigned int
+damon_va_layout_ranges(const struct damon_va_layout *layout,
+		       struct damon_addr_range ranges[3],
+		       unsigned long min_region_sz)
+{
+	const struct damon_addr_range *holes[2];
+	unsigned int nr_holes = 0, nr = 0, i;
+	unsigned long cur;
+
+	if (range_empty(&layout->span))
+		return 0;
+
+	for (i = 0; i < ARRAY_SIZE(layout->gaps); i++)
+		if (!range_empty(&layout->gaps[i]))
+			holes[nr_holes++] = &layout->gaps[i];
+	if (nr_holes == 2 && holes[0]->start > holes[1]->start)
+		swap(holes[0], holes[1]);
+
+	cur = layout->span.start;
+	for (i = 0; i < nr_holes; i++) {
+		ranges[nr].start = cur;
+		ranges[nr++].end = holes[i]->start;
+		cur = holes[i]->end;
+	}
+	ranges[nr].start = cur;
+	ranges[nr++].end = layout->span.end;
+
+	return damon_fit_ranges(ranges, nr, min_region_sz);
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_va_layout_ranges);
+
+/**
+ * damon_va_apply_layout() - Make a target's regions follow a layout.
+ * @t:			The target.
+ * @layout:		The layout of its process's mappings.
+ * @min_region_sz:	Minimum region size and alignment of the context.
+ *
+ * A layout without mappings (the process is exec()ing, or exiting) leaves
+ * the regions alone: better keep stale regions for a moment than drop all
+ * counters.
+ *
+ * Context: Caller owns @t (the kdamond, or the context is not running).
+ * Return: 0 on success, a negative errno from damon_set_regions() else.
+ */
+VISIBLE_IF_KUNIT int damon_va_apply_layout(struct damon_target *t,
+					   const struct damon_va_layout *layout,
+					   unsigned long min_region_sz)
+{
+	struct damon_addr_range ranges[3];
+	unsigned int nr;
+
+	nr = damon_va_layout_ranges(layout, ranges, min_region_sz);
+	if (!nr)
+		return 0;
+	return damon_set_regions(t, ranges, nr, min_region_sz);
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_va_apply_layout);
+
+/* ===== Targets ===== */
+
+/*
+ * A target names its process by a struct pid whose reference the user took
+ * and cleanup_target drops.  The mm is pinned (mm_users) only while a pass
+ * over the target's regions runs, so an exiting process tears its address
+ * space down as usual -- at worst in the kdamond, when our mmput() is the
+ * last -- and from then on damon_va_get_mm() fails and the target is invalid.
+ */
+static struct mm_struct *damon_va_get_mm(struct damon_target *t)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (!t->pid)
+		return NULL;
+	task = get_pid_task(t->pid, PIDTYPE_PID);
+	if (!task)
+		return NULL;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	return mm;
+}
+
+static bool damon_va_target_valid(struct damon_target *t)
+{
+	struct mm_struct *mm = damon_va_get_mm(t);
+
+	if (!mm)
+		return false;
+	mmput(mm);
+	return true;
+}
+
+static void damon_va_cleanup_target(struct damon_target *t)
+{
+	put_pid(t->pid);
+	t->pid = NULL;
+}
+
+static void damon_va_layout_of(struct mm_struct *mm,
+			       struct damon_va_layout *layout)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma)
+		damon_va_layout_add(layout, vma->vm_start, vma->vm_end);
+	mmap_read_unlock(mm);
+}
+
+static void damon_va_update_target(struct damon_ctx *ctx,
+				   struct damon_target *t)
+{
+	struct damon_va_layout layout = {};
+	struct mm_struct *mm;
+	int err;
+
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return;
+	damon_va_layout_of(mm, &layout);
+	mmput(mm);
+
+	err = damon_va_apply_layout(t, &layout, ctx->min_region_sz);
+	if (err)
+		pr_warn_ratelimited("cannot update regions to mappings: %d\n",
+				    err);
+}
+
+/* Build the initial regions of targets the user gave none. */
+static void damon_va_init(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx) {
+		if (!t->nr_regions)
+			damon_va_update_target(ctx, t);
+	}
+}
+
+static void damon_va_update(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx)
+		damon_va_update_target(ctx, t);
+}
+
+/* ===== Page-table walks for one sampled address ===== */
+
+/*
+ * Both walks look at exactly one page: the one mapping the sampled address.
+ * The PMD callback handles both a THP and the PTE table below a PMD by
+ * itself, and tells the walker not to descend, so the walker never splits a
+ * THP because of us.  Non-present entries (none, swap, migration) were not
+ * accessed; they are skipped.
+ */
+
+static int mkold_pmd_entry(pmd_t *pmd, unsigned long addr,
+			   unsigned long next, struct mm_walk *walk)
+{
+	spinlock_t *ptl;	/* of the entry we look at */
+	pte_t *pte;
+
+	walk->action = ACTION_CONTINUE;
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		damon_pmdp_mkold(pmd, walk->vma, addr & PMD_MASK);
+		spin_unlock(ptl);
+		return 0;
+	}
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte)	/* the PTE table went away meanwhile */
+		return 0;
+	damon_ptep_mkold(pte, walk->vma, addr);
+	pte_unmap_unlock(pte, ptl);
+	return 0;
+}
+
+static int young_pmd_entry(pmd_t *pmd, unsigned long addr,
+			   unsigned long next, struct mm_walk *walk)
+{
+	bool *young = walk->private;
+	spinlock_t *ptl;	/* of the entry we look at */
+	pte_t *pte;
+
+	walk->action = ACTION_CONTINUE;
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		*young = damon_pmd_young(pmdp_get(pmd), walk->vma,
+					 addr & PMD_MASK);
+		spin_unlock(ptl);
+		return 0;
+	}
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte)
+		return 0;
+	*young = damon_pte_young(ptep_get(pte), walk->vma, addr);
+	pte_unmap_unlock(pte, ptl);
+	return 0;
+}
+
+#ifdef CONFIG_HUGETLB_PAGE
+/*
+ * hugetlb entries may be made of several hardware entries (e.g. contiguous
+ * PTEs on arm64), so the Accessed bit is cleared with the same
+ * modify-protection sequence mprotect() uses rather than bit operations on
+ * one entry.  Only young entries are rewritten.
+ */
+static int mkold_hugetlb_entry(pte_t *pte, unsigned long hmask,
+			       unsigned long addr, unsigned long end,
+			       struct mm_walk *walk)
+{
+	struct vm_area_struct *vma = walk->vma;
+	struct hstate *h = hstate_vma(vma);
+	unsigned long haddr = addr & hmask;
+	struct folio *folio;
+	spinlock_t *ptl;	/* of the entry we look at */
+	pte_t entry;
+
+	ptl = huge_pte_lock(h, walk->mm, pte);
+	entry = huge_ptep_get(walk->mm, haddr, pte);
+	if (!pte_present(entry))
+		goto out;
+	folio = pfn_folio(pte_pfn(entry));
+	if (pte_young(entry)) {
+		pte_t old = huge_ptep_modify_prot_start(vma, haddr, pte);
+
+		huge_ptep_modify_prot_commit(vma, haddr, pte, old,
+					     pte_mkold(old));
+		folio_set_young(folio);
+	}
+	if (mmu_notifier_clear_young(walk->mm, haddr,
+				     haddr + huge_page_size(h)))
+		folio_set_young(folio);
+	folio_set_idle(folio);
+out:
+	spin_unlock(ptl);
+	return 0;
+}
+
+static int young_hugetlb_entry(pte_t *pte, unsigned long hmask,
+			       unsigned long addr, unsigned long end,
+			       struct mm_walk *walk)
+{
+	struct hstate *h = hstate_vma(walk->vma);
+	unsigned long haddr = addr & hmask;
+	bool *young = walk->private;
+	spinlock_t *ptl;	/* of the entry we look at */
+	pte_t entry;
+
+	ptl = huge_pte_lock(h, walk->mm, pte);
+	entry = huge_ptep_get(walk->mm, haddr, pte);
+	if (pte_present(entry))
+		*young = pte_young(entry) ||
+			!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
+			mmu_notifier_test_young(walk->mm, haddr);
+	spin_unlock(ptl);
+	return 0;
+}
+#else
+#define mkold_hugetlb_entry	NULL
+#define young_hugetlb_entry	NULL
+#endif /* CONFIG_HUGETLB_PAGE */
+
+static const struct mm_walk_ops mkold_walk_ops = {
+	.pmd_entry = mkold_pmd_entry,
+	.hugetlb_entry = mkold_hugetlb_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static const struct mm_walk_ops young_walk_ops = {
+	.pmd_entry = young_pmd_entry,
+	.hugetlb_entry = young_hugetlb_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Walk the page mapping @addr.  mmap_lock is taken per address rather than
+ * per target so that a target with many regions does not hold off the
+ * process's own mmap()/munmap() for a whole pass.
+ */
+static void walk_one_page(struct mm_struct *mm, unsigned long addr,
+			  const struct mm_walk_ops *ops, void *private)
+{
+	addr = PAGE_ALIGN_DOWN(addr);
+	mmap_read_lock(mm);
+	walk_page_range(mm, addr, addr + PAGE_SIZE, ops, private);
+	mmap_read_unlock(mm);
+}
+
+/* ===== Sampling ===== */
+
+/*
+ * Work per sampling interval is one single-page walk per region, so it is
+ * bounded by the number of regions, whatever the size of the process.
+ */
+static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		if (!mm)
+			continue;
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_pick_sampling_addr(r,
+								    PAGE_SIZE);
+			walk_one_page(mm, r->sampling_addr, &mkold_walk_ops,
+				      NULL);
+		}
+		mmput(mm);
+	}
+}
+
+static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
+{
+	unsigned int max_nr_accesses = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		damon_for_each_region(r, t) {
+			bool young = false;
+
+			if (mm)
+				walk_one_page(mm, r->sampling_addr,
+					      &young_walk_ops, &young);
+			damon_update_region_access_rate(r, young, &ctx->attrs);
+			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
+		}
+		if (mm)
+			mmput(mm);
+	}
+	return max_nr_accesses;
+}
+
+/* ===== Schemes ===== */
+
+/*
+ * The DAMOS actions come with the DAMOS engine; until then only
+ * %DAMOS_STAT, which does nothing by definition, "applies".
+ */
+static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
+					   struct damon_target *t,
+					   struct damon_region *r,
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
+{
+	*sz_filter_passed = 0;
+	if (s->action == DAMOS_STAT)
+		return damon_sz_region(r);
+	return 0;
+}
+
+/* ===== Registration ===== */
+
+static int __init damon_va_initcall(void)
+{
+	struct damon_operations vaddr = {
+		.id = DAMON_OPS_VADDR,
+		.init = damon_va_init,
+		.update = damon_va_update,
+		.prepare_access_checks = damon_va_prepare_access_checks,
+		.check_accesses = damon_va_check_accesses,
+		.get_scheme_score = damon_scheme_score,
+		.apply_scheme = damon_va_apply_scheme,
+		.target_valid = damon_va_target_valid,
+		.cleanup_target = damon_va_cleanup_target,
+	};
+	struct damon_operations fvaddr = vaddr;
+	int err;
+
+	/* fvaddr: the same sampling on the user's ranges, never updated. */
+	fvaddr.id = DAMON_OPS_FVADDR;
+	fvaddr.init = NULL;
+	fvaddr.update = NULL;
+
+	err = damon_register_ops(&vaddr);
+	if (err)
+		return err;
+	return damon_register_ops(&fvaddr);
+}
+subsys_initcall(damon_va_initcall);
