@@ -270,7 +270,7 @@ stat_outputs() {
 }
 
 ktap_print_header
-ktap_set_plan 133
+ktap_set_plan 102
 
 check_defaults damon_reclaim "$RECLAIM_DEFAULTS"
 check_defaults damon_lru_sort "$LRU_SORT_DEFAULTS"
