@@ -5,6 +5,7 @@
 Phases, each in its own guest boot (a kernel splat in any boot fails it):
   kunit     every built-in KUnit suite runs at boot; KTAP parsed per case
   ours      our kselftests (tools/testing/selftests/damon), kselftest runner
+  boot      our kselftests of boot-time parameters, booted with them
   upstream  upstream's 6.12 DAMON selftests, unchanged, debugfs ones skipped
   damo      smoke test of the real damo tool
 
@@ -41,6 +42,11 @@ UPSTREAM_TESTS = [
     "reclaim.sh",
     "lru_sort.sh",
 ]
+# Our kselftests that check boot-time parameters: run in their own boot
+# with BOOT_PARAMS on the kernel command line (phase "boot").
+BOOT_PARAM_TESTS = ["modules_boot.sh"]
+BOOT_PARAMS = ("damon_reclaim.enabled=Y damon_reclaim.min_age=30000000 "
+               "damon_lru_sort.enabled=Y")
 UPSTREAM_TIMEOUT = 900      # per test, seconds: TCG on a loaded 2-core host is slow
 
 results = []                # (id, status, detail)
@@ -181,7 +187,7 @@ def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each,
         record("%s:build" % phase, "FAIL", "selftests did not build")
         return
     if tests is None:
-        tests = selftest_names(inst, coll)
+        tests = [t for t in selftest_names(inst, coll) if t not in BOOT_PARAM_TESTS]
     if not tests:
         record("%s:all" % phase, "FAIL", "no tests found")
         return
@@ -265,7 +271,7 @@ def main():
     global RESULTS_DIR
     ap = argparse.ArgumentParser(description="Run every DAMON test.")
     ap.add_argument("--kernel", default=vm.default_kernel("test"))
-    ap.add_argument("--phases", default="kunit,ours,upstream,damo")
+    ap.add_argument("--phases", default="kunit,ours,boot,upstream,damo")
     ap.add_argument("--known-failures", default=os.path.join(HARNESS, "known-failures.txt"))
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
@@ -295,6 +301,9 @@ def main():
             # need user space through KUnit's debugfs files
             phase_selftests(a.kernel, "ours", "damon",
                             None, None, "none", 300, append="kunit.enable=1")
+        elif ph == "boot":
+            phase_selftests(a.kernel, "boot", "damon", None, BOOT_PARAM_TESTS,
+                            "none", 300, append="kunit.enable=0 " + BOOT_PARAMS)
         elif ph == "upstream":
             src = subprocess.run([os.path.join(HARNESS, "tree.sh"), "upstream-selftests"],
                                  stdout=subprocess.PIPE, text=True, check=True).stdout.split()[-1]
