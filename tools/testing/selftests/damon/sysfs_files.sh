@@ -32,7 +32,7 @@ DEFAULTS=(
 	"contexts/0/monitoring_attrs/nr_regions/max" "1000"
 	"contexts/0/targets/0/pid_target" "0"
 	"contexts/0/targets/0/obsolete_target" "N"
-	"contexts/0/targets/0/regions/nr_regions" "0"
+	"contexts/0/targets/0/regions/0/start" "0"
 	"contexts/0/schemes/0/action" "stat"
 	"contexts/0/schemes/0/target_nid" "-1"
 	"contexts/0/schemes/0/apply_interval_us" "0"
