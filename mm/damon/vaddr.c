@@ -190,14 +190,20 @@ static struct mm_struct *damon_va_get_mm(struct damon_target *t)
 	return mm;
 }
 
+/*
+ * A target stays valid until its task is reaped, not only while it has an
+ * mm: users that wait for a monitored process (upstream's selftests among
+ * them) still query DAMON about it between its exit and the reaping.  A
+ * zombie has no mm; sampling it finds none and sees no access.
+ */
 static bool damon_va_target_valid(struct damon_target *t)
 {
-	struct mm_struct *mm = damon_va_get_mm(t);
+	bool valid;
 
-	if (!mm)
-		return false;
-	mmput(mm);
-	return true;
+	rcu_read_lock();
+	valid = t->pid && pid_task(t->pid, PIDTYPE_PID);
+	rcu_read_unlock();
+	return valid;
 }
 
 static void damon_va_cleanup_target(struct damon_target *t)

@@ -22,3 +22,72 @@ damon_debugfs_dir() {
 	fi
 	echo "$d"
 }
+
+DAMON_ADMIN=/sys/kernel/mm/damon/admin
+
+damon_require_sysfs() {
+	if [ ! -d "$DAMON_ADMIN/kdamonds" ]; then
+		ktap_skip_all "no DAMON sysfs interface"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# damon_write FILE VALUE: write, printing nothing; the error text of a
+# failed write is left in $DAMON_ERR (e.g. "Invalid argument").
+damon_write() {
+	DAMON_ERR=$( { printf '%s\n' "$2" > "$1"; } 2>&1 )
+	local rc=$?
+	DAMON_ERR=${DAMON_ERR##*: }
+	return $rc
+}
+
+# damon_expect_read DESC FILE EXPECTED
+damon_expect_read() {
+	local got
+	got=$(cat "$2" 2>&1)
+	if [ "$got" = "$3" ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_test_fail "$1 (read '$got', want '$3')"
+	fi
+}
+
+# damon_expect_write DESC FILE VALUE: the write succeeds and reads back.
+damon_expect_write() {
+	if ! damon_write "$2" "$3"; then
+		ktap_test_fail "$1 (write failed: $DAMON_ERR)"
+		return
+	fi
+	damon_expect_read "$1" "$2" "${4:-$3}"
+}
+
+# damon_expect_fail DESC FILE VALUE ERRTEXT: the write fails with ERRTEXT
+# (the strerror() text) and the file keeps its value.
+damon_expect_fail() {
+	local before after
+	before=$(cat "$2" 2>/dev/null)
+	if damon_write "$2" "$3"; then
+		ktap_test_fail "$1 (write of '$3' succeeded)"
+		return
+	fi
+	after=$(cat "$2" 2>/dev/null)
+	if [ "$DAMON_ERR" != "$4" ]; then
+		ktap_test_fail "$1 (error '$DAMON_ERR', want '$4')"
+	elif [ "$before" != "$after" ]; then
+		ktap_test_fail "$1 (value changed from '$before' to '$after')"
+	else
+		ktap_test_pass "$1"
+	fi
+}
+
+# Turn every kdamond off and remove all of them.
+damon_reset() {
+	local k
+	for k in "$DAMON_ADMIN"/kdamonds/[0-9]*; do
+		[ -d "$k" ] || continue
+		if [ "$(cat "$k/state")" = on ]; then
+			echo off > "$k/state"
+		fi
+	done
+	echo 0 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
+}

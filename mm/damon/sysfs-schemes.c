@@ -1,0 +1,1074 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON sysfs interface: schemes/ and everything below it (access patterns,
+ * quotas and their goals, watermarks, filters, migration destinations,
+ * statistics and tried regions), and turning them into struct damos.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/list.h>
+#include <linux/slab.h>
+
+#include "sysfs-common.h"
+
+#define TO(type, d)	container_of(d, type, dir)
+
+/* ===== Data: directory structs ===== */
+
+/* access_pattern/{sz,nr_accesses,age}/ */
+struct damon_sysfs_range {
+	struct damon_sysfs_dir dir;
+	unsigned long min;
+	unsigned long max;
+};
+
+/* schemes/<S>/access_pattern/ */
+struct damon_sysfs_access_pattern {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *sz;
+	struct damon_sysfs_dir *nr_accesses;
+	struct damon_sysfs_dir *age;
+};
+
+/* quotas/weights/ */
+struct damon_sysfs_weights {
+	struct damon_sysfs_dir dir;
+	unsigned int sz;
+	unsigned int nr_accesses;
+	unsigned int age;
+};
+
+/* quotas/goals/<G>/ */
+struct damon_sysfs_goal {
+	struct damon_sysfs_dir dir;
+	int metric;
+	unsigned long target_value;
+	unsigned long current_value;
+	int nid;
+	char *path;		/* protected by damon_sysfs_lock */
+};
+
+/* schemes/<S>/quotas/ */
+struct damon_sysfs_quotas {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *weights;
+	struct damon_sysfs_dir *goals;
+	unsigned long ms;
+	unsigned long bytes;
+	unsigned long reset_interval_ms;
+	unsigned long effective_bytes;
+	int goal_tuner;
+	unsigned int fail_charge_num;
+	unsigned int fail_charge_denom;
+};
+
+/* schemes/<S>/watermarks/ */
+struct damon_sysfs_watermarks {
+	struct damon_sysfs_dir dir;
+	int metric;
+	unsigned long interval_us;
+	unsigned long high;
+	unsigned long mid;
+	unsigned long low;
+};
+
+/* schemes/<S>/{filters,core_filters,ops_filters}/<F>/ */
+struct damon_sysfs_filter {
+	struct damon_sysfs_dir dir;
+	int type;
+	bool matching;
+	bool allow;
+	char *memcg_path;	/* protected by damon_sysfs_lock */
+	unsigned long addr_start;
+	unsigned long addr_end;
+	unsigned long min;
+	unsigned long max;
+	int target_idx;
+};
+
+/* schemes/<S>/dests/<D>/ */
+struct damon_sysfs_dest {
+	struct damon_sysfs_dir dir;
+	unsigned int id;
+	unsigned int weight;
+};
+
+/* schemes/<S>/stats/ */
+struct damon_sysfs_stats {
+	struct damon_sysfs_dir dir;
+	unsigned long nr_tried;
+	unsigned long sz_tried;
+	unsigned long nr_applied;
+	unsigned long sz_applied;
+	unsigned long sz_ops_filter_passed;
+	unsigned long qt_exceeds;
+	unsigned long nr_snapshots;
+	unsigned long max_nr_snapshots;
+};
+
+/* schemes/<S>/tried_regions/<N>/ */
+struct damon_sysfs_tried_region {
+	struct damon_sysfs_dir dir;
+	unsigned long start;
+	unsigned long end;
+	unsigned int nr_accesses;
+	unsigned int age;
+	unsigned long sz_filter_passed;
+};
+
+/* schemes/<S>/tried_regions/ */
+struct damon_sysfs_tried_regions {
+	struct damon_sysfs_dir dir;
+	unsigned long total_bytes;
+};
+
+/* schemes/<S>/ */
+struct damon_sysfs_scheme {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *access_pattern;
+	struct damon_sysfs_dir *quotas;
+	struct damon_sysfs_dir *watermarks;
+	struct damon_sysfs_dir *filters;
+	struct damon_sysfs_dir *core_filters;
+	struct damon_sysfs_dir *ops_filters;
+	struct damon_sysfs_dir *dests;
+	struct damon_sysfs_dir *stats;
+	struct damon_sysfs_dir *tried_regions;
+	int action;
+	int target_nid;
+	unsigned long apply_interval_us;
+};
+
+/* ===== Keywords (index == kernel enum value) ===== */
+
+static const char * const action_names[] = {
+	[DAMOS_WILLNEED] = "willneed",
+	[DAMOS_COLD] = "cold",
+	[DAMOS_PAGEOUT] = "pageout",
+	[DAMOS_HUGEPAGE] = "hugepage",
+	[DAMOS_NOHUGEPAGE] = "nohugepage",
+	[DAMOS_COLLAPSE] = "collapse",
+	[DAMOS_LRU_PRIO] = "lru_prio",
+	[DAMOS_LRU_DEPRIO] = "lru_deprio",
+	[DAMOS_MIGRATE_HOT] = "migrate_hot",
+	[DAMOS_MIGRATE_COLD] = "migrate_cold",
+	[DAMOS_STAT] = "stat",
+};
+static_assert(ARRAY_SIZE(action_names) == NR_DAMOS_ACTIONS);
+
+static const char * const metric_names[] = {
+	[DAMOS_QUOTA_USER_INPUT] = "user_input",
+	[DAMOS_QUOTA_SOME_MEM_PSI_US] = "some_mem_psi_us",
+	[DAMOS_QUOTA_NODE_MEM_USED_BP] = "node_mem_used_bp",
+	[DAMOS_QUOTA_NODE_MEM_FREE_BP] = "node_mem_free_bp",
+	[DAMOS_QUOTA_NODE_MEMCG_USED_BP] = "node_memcg_used_bp",
+	[DAMOS_QUOTA_NODE_MEMCG_FREE_BP] = "node_memcg_free_bp",
+	[DAMOS_QUOTA_ACTIVE_MEM_BP] = "active_mem_bp",
+	[DAMOS_QUOTA_INACTIVE_MEM_BP] = "inactive_mem_bp",
+	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP] = "node_eligible_mem_bp",
+};
+static_assert(ARRAY_SIZE(metric_names) == NR_DAMOS_QUOTA_GOAL_METRICS);
+
+static const char * const tuner_names[] = {
+	[DAMOS_QUOTA_GOAL_TUNER_CONSIST] = "consist",
+	[DAMOS_QUOTA_GOAL_TUNER_TEMPORAL] = "temporal",
+};
+
+static const char * const wmark_metric_names[] = {
+	[DAMOS_WMARK_NONE] = "none",
+	[DAMOS_WMARK_FREE_MEM_RATE] = "free_mem_rate",
+};
+static_assert(ARRAY_SIZE(wmark_metric_names) == NR_DAMOS_WMARK_METRICS);
+
+static const char * const filter_type_names[] = {
+	[DAMOS_FILTER_TYPE_ANON] = "anon",
+	[DAMOS_FILTER_TYPE_ACTIVE] = "active",
+	[DAMOS_FILTER_TYPE_MEMCG] = "memcg",
+	[DAMOS_FILTER_TYPE_YOUNG] = "young",
+	[DAMOS_FILTER_TYPE_HUGEPAGE_SIZE] = "hugepage_size",
+	[DAMOS_FILTER_TYPE_UNMAPPED] = "unmapped",
+	[DAMOS_FILTER_TYPE_ADDR] = "addr",
+	[DAMOS_FILTER_TYPE_TARGET] = "target",
+};
+static_assert(ARRAY_SIZE(filter_type_names) == NR_DAMOS_FILTER_TYPES);
+
+/* ===== Directory types ===== */
+
+DAMON_SYSFS_ULONG_RW(range_min, min, struct damon_sysfs_range, min);
+
+DAMON_SYSFS_ULONG_RW(range_max, max, struct damon_sysfs_range, max);
+
+static struct attribute *range_attrs[] = {
+	&range_min.attr.attr,
+	&range_max.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(range_type, range, struct damon_sysfs_range);
+
+static const struct damon_sysfs_subdir access_pattern_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("sz", range_type,
+			   struct damon_sysfs_access_pattern, sz),
+	DAMON_SYSFS_SUBDIR("nr_accesses", range_type,
+			   struct damon_sysfs_access_pattern, nr_accesses),
+	DAMON_SYSFS_SUBDIR("age", range_type,
+			   struct damon_sysfs_access_pattern, age),
+	{},
+};
+
+DAMON_SYSFS_BARE_DIR_TYPE(access_pattern_type,
+			  struct damon_sysfs_access_pattern,
+			  .subdirs = access_pattern_subdirs);
+
+#define W struct damon_sysfs_weights
+DAMON_SYSFS_UINT_RW(weights_sz, sz_permil, W, sz);
+
+DAMON_SYSFS_UINT_RW(weights_nr_accesses, nr_accesses_permil, W, nr_accesses);
+
+DAMON_SYSFS_UINT_RW(weights_age, age_permil, W, age);
+#undef W
+static struct attribute *weights_attrs[] = {
+	&weights_sz.attr.attr,
+	&weights_nr_accesses.attr.attr,
+	&weights_age.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(weights_type, weights, struct damon_sysfs_weights);
+
+#define G struct damon_sysfs_goal
+DAMON_SYSFS_KEYWORD_RW(goal_metric, target_metric, G, metric, metric_names);
+
+DAMON_SYSFS_ULONG_RW(goal_target_value, target_value, G, target_value);
+
+DAMON_SYSFS_ULONG_RW(goal_current_value, current_value, G, current_value);
+
+DAMON_SYSFS_INT_RW(goal_nid, nid, G, nid);
+
+DAMON_SYSFS_STRING_RW(goal_path, path, G, path);
+#undef G
+static struct attribute *goal_attrs[] = {
+	&goal_metric.attr.attr,
+	&goal_target_value.attr.attr,
+	&goal_current_value.attr.attr,
+	&goal_nid.attr.attr,
+	&goal_path.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(goal_type, goal, struct damon_sysfs_goal);
+
+DAMON_SYSFS_NR(goals_nr, nr_goals);
+
+static struct attribute *goals_attrs[] = {
+	&goals_nr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(goals_type, goals, struct damon_sysfs_dir,
+		     .elem_type = &goal_type);
+
+#define Q struct damon_sysfs_quotas
+DAMON_SYSFS_ULONG_RW(quotas_ms, ms, Q, ms, .einval = true);
+
+DAMON_SYSFS_ULONG_RW(quotas_bytes, bytes, Q, bytes, .einval = true);
+
+DAMON_SYSFS_ULONG_RW(quotas_reset_interval_ms, reset_interval_ms, Q,
+		     reset_interval_ms, .einval = true);
+DAMON_SYSFS_ULONG_RO(quotas_effective_bytes, effective_bytes, Q,
+		     effective_bytes);
+DAMON_SYSFS_KEYWORD_RW(quotas_goal_tuner, goal_tuner, Q, goal_tuner,
+		       tuner_names);
+DAMON_SYSFS_UINT_RW(quotas_fail_charge_num, fail_charge_num, Q,
+		    fail_charge_num, .einval = true);
+DAMON_SYSFS_UINT_RW(quotas_fail_charge_denom, fail_charge_denom, Q,
+		    fail_charge_denom, .einval = true);
+#undef Q
+static struct attribute *quotas_attrs[] = {
+	&quotas_ms.attr.attr,
+	&quotas_bytes.attr.attr,
+	&quotas_reset_interval_ms.attr.attr,
+	&quotas_effective_bytes.attr.attr,
+	&quotas_goal_tuner.attr.attr,
+	&quotas_fail_charge_num.attr.attr,
+	&quotas_fail_charge_denom.attr.attr,
+	NULL,
+};
+
+static const struct damon_sysfs_subdir quotas_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("weights", weights_type, struct damon_sysfs_quotas,
+			   weights),
+	DAMON_SYSFS_SUBDIR("goals", goals_type, struct damon_sysfs_quotas,
+			   goals),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(quotas_type, quotas, struct damon_sysfs_quotas,
+		     .subdirs = quotas_subdirs);
+
+#define WM struct damon_sysfs_watermarks
+DAMON_SYSFS_KEYWORD_RW(wmarks_metric, metric, WM, metric, wmark_metric_names);
+
+DAMON_SYSFS_ULONG_RW(wmarks_interval_us, interval_us, WM, interval_us);
+
+DAMON_SYSFS_ULONG_RW(wmarks_high, high, WM, high);
+
+DAMON_SYSFS_ULONG_RW(wmarks_mid, mid, WM, mid);
+
+DAMON_SYSFS_ULONG_RW(wmarks_low, low, WM, low);
+#undef WM
+static struct attribute *wmarks_attrs[] = {
+	&wmarks_metric.attr.attr,
+	&wmarks_interval_us.attr.attr,
+	&wmarks_high.attr.attr,
+	&wmarks_mid.attr.attr,
+	&wmarks_low.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(wmarks_type, wmarks, struct damon_sysfs_watermarks);
+
+static const struct damon_sysfs_dir_type core_filters_type;
+
+static const struct damon_sysfs_dir_type ops_filters_type;
+
+/* core_filters/ take only core-layer types, ops_filters/ only ops ones. */
+static int filter_type_check(struct damon_sysfs_dir *dir, unsigned long val)
+{
+	const struct damon_sysfs_dir_type *layer =
+		damon_sysfs_dir_type_of(dir->parent);
+	bool for_ops = damos_filter_for_ops(val);
+
+	if (layer == &core_filters_type && for_ops)
+		return -EINVAL;
+	if (layer == &ops_filters_type && !for_ops)
+		return -EINVAL;
+	return 0;
+}
+
+#define F struct damon_sysfs_filter
+DAMON_SYSFS_KEYWORD_RW(filter_type, type, F, type, filter_type_names,
+		       .check = filter_type_check);
+DAMON_SYSFS_BOOL_RW(filter_matching, matching, F, matching);
+
+DAMON_SYSFS_BOOL_RW(filter_allow, allow, F, allow);
+
+DAMON_SYSFS_STRING_RW(filter_memcg_path, memcg_path, F, memcg_path);
+
+DAMON_SYSFS_ULONG_RW(filter_addr_start, addr_start, F, addr_start);
+
+DAMON_SYSFS_ULONG_RW(filter_addr_end, addr_end, F, addr_end);
+
+DAMON_SYSFS_ULONG_RW(filter_min, min, F, min);
+
+DAMON_SYSFS_ULONG_RW(filter_max, max, F, max);
+
+DAMON_SYSFS_INT_RW(filter_target_idx, damon_target_idx, F, target_idx);
+#undef F
+static struct attribute *filter_attrs[] = {
+	&filter_type.attr.attr,
+	&filter_matching.attr.attr,
+	&filter_allow.attr.attr,
+	&filter_memcg_path.attr.attr,
+	&filter_addr_start.attr.attr,
+	&filter_addr_end.attr.attr,
+	&filter_min.attr.attr,
+	&filter_max.attr.attr,
+	&filter_target_idx.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(filter_type_dir, filter, struct damon_sysfs_filter);
+
+DAMON_SYSFS_NR(filters_nr, nr_filters);
+
+static struct attribute *filters_attrs[] = {
+	&filters_nr.attr,
+	NULL,
+};
+/* Three layouts-alike types, told apart by filter_type_check(). */
+DAMON_SYSFS_DIR_TYPE(filters_type, filters, struct damon_sysfs_dir,
+		     .elem_type = &filter_type_dir);
+static const struct damon_sysfs_dir_type core_filters_type = {
+	.ktype = {
+		.release = damon_sysfs_dir_release,
+		.sysfs_ops = &kobj_sysfs_ops,
+		.default_groups = filters_groups,
+	},
+	.size = sizeof(struct damon_sysfs_dir),
+	.elem_type = &filter_type_dir,
+};
+
+static const struct damon_sysfs_dir_type ops_filters_type = {
+	.ktype = {
+		.release = damon_sysfs_dir_release,
+		.sysfs_ops = &kobj_sysfs_ops,
+		.default_groups = filters_groups,
+	},
+	.size = sizeof(struct damon_sysfs_dir),
+	.elem_type = &filter_type_dir,
+};
+
+DAMON_SYSFS_UINT_RW(dest_id, id, struct damon_sysfs_dest, id);
+
+DAMON_SYSFS_UINT_RW(dest_weight, weight, struct damon_sysfs_dest, weight);
+
+static struct attribute *dest_attrs[] = {
+	&dest_id.attr.attr,
+	&dest_weight.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(dest_type, dest, struct damon_sysfs_dest);
+
+DAMON_SYSFS_NR(dests_nr, nr_dests);
+
+static struct attribute *dests_attrs[] = {
+	&dests_nr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(dests_type, dests, struct damon_sysfs_dir,
+		     .elem_type = &dest_type);
+
+#define ST struct damon_sysfs_stats
+DAMON_SYSFS_ULONG_RO(stats_nr_tried, nr_tried, ST, nr_tried);
+
+DAMON_SYSFS_ULONG_RO(stats_sz_tried, sz_tried, ST, sz_tried);
+
+DAMON_SYSFS_ULONG_RO(stats_nr_applied, nr_applied, ST, nr_applied);
+
+DAMON_SYSFS_ULONG_RO(stats_sz_applied, sz_applied, ST, sz_applied);
+
+DAMON_SYSFS_ULONG_RO(stats_sz_ops_filter_passed, sz_ops_filter_passed, ST,
+		     sz_ops_filter_passed);
+DAMON_SYSFS_ULONG_RO(stats_qt_exceeds, qt_exceeds, ST, qt_exceeds);
+
+DAMON_SYSFS_ULONG_RO(stats_nr_snapshots, nr_snapshots, ST, nr_snapshots);
+
+DAMON_SYSFS_ULONG_RW(stats_max_nr_snapshots, max_nr_snapshots, ST,
+		     max_nr_snapshots);
+#undef ST
+static struct attribute *stats_attrs[] = {
+	&stats_nr_tried.attr.attr,
+	&stats_sz_tried.attr.attr,
+	&stats_nr_applied.attr.attr,
+	&stats_sz_applied.attr.attr,
+	&stats_sz_ops_filter_passed.attr.attr,
+	&stats_qt_exceeds.attr.attr,
+	&stats_nr_snapshots.attr.attr,
+	&stats_max_nr_snapshots.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(stats_type, stats, struct damon_sysfs_stats);
+
+#define TR struct damon_sysfs_tried_region
+DAMON_SYSFS_ULONG_RO(tried_start, start, TR, start);
+
+DAMON_SYSFS_ULONG_RO(tried_end, end, TR, end);
+
+DAMON_SYSFS_UINT_RO(tried_nr_accesses, nr_accesses, TR, nr_accesses);
+
+DAMON_SYSFS_UINT_RO(tried_age, age, TR, age);
+
+DAMON_SYSFS_ULONG_RO(tried_sz_filter_passed, sz_filter_passed, TR,
+		     sz_filter_passed);
+#undef TR
+static struct attribute *tried_region_attrs[] = {
+	&tried_start.attr.attr,
+	&tried_end.attr.attr,
+	&tried_nr_accesses.attr.attr,
+	&tried_age.attr.attr,
+	&tried_sz_filter_passed.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(tried_region_type, tried_region,
+		     struct damon_sysfs_tried_region);
+
+DAMON_SYSFS_ULONG_RO(tried_total_bytes, total_bytes,
+		     struct damon_sysfs_tried_regions, total_bytes);
+static struct attribute *tried_regions_attrs[] = {
+	&tried_total_bytes.attr.attr,
+	NULL,
+};
+/* Numbered, but filled only by update_schemes_tried_regions. */
+DAMON_SYSFS_DIR_TYPE(tried_regions_type, tried_regions,
+		     struct damon_sysfs_tried_regions,
+		     .elem_type = &tried_region_type);
+
+#define S struct damon_sysfs_scheme
+DAMON_SYSFS_KEYWORD_RW(scheme_action, action, S, action, action_names,
+		       .dflt = DAMOS_STAT);
+DAMON_SYSFS_INT_RW(scheme_target_nid, target_nid, S, target_nid,
+		   .dflt = (unsigned long)NUMA_NO_NODE);
+DAMON_SYSFS_ULONG_RW(scheme_apply_interval_us, apply_interval_us, S,
+		     apply_interval_us);
+#undef S
+static struct attribute *scheme_attrs[] = {
+	&scheme_action.attr.attr,
+	&scheme_target_nid.attr.attr,
+	&scheme_apply_interval_us.attr.attr,
+	NULL,
+};
+
+#define SCHEME_SUBDIR(name, type)					\
+	DAMON_SYSFS_SUBDIR(#name, type, struct damon_sysfs_scheme, name)
+static const struct damon_sysfs_subdir scheme_subdirs[] = {
+	SCHEME_SUBDIR(access_pattern, access_pattern_type),
+	SCHEME_SUBDIR(quotas, quotas_type),
+	SCHEME_SUBDIR(watermarks, wmarks_type),
+	SCHEME_SUBDIR(filters, filters_type),
+	SCHEME_SUBDIR(core_filters, core_filters_type),
+	SCHEME_SUBDIR(ops_filters, ops_filters_type),
+	SCHEME_SUBDIR(dests, dests_type),
+	SCHEME_SUBDIR(stats, stats_type),
+	SCHEME_SUBDIR(tried_regions, tried_regions_type),
+	{},
+};
+#undef SCHEME_SUBDIR
+DAMON_SYSFS_DIR_TYPE(scheme_type, scheme, struct damon_sysfs_scheme,
+		     .subdirs = scheme_subdirs);
+
+DAMON_SYSFS_NR(schemes_nr, nr_schemes);
+
+static struct attribute *schemes_attrs[] = {
+	&schemes_nr.attr,
+	NULL,
+};
+
+ATTRIBUTE_GROUPS(schemes);
+
+const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
+	.ktype = {
+		.release = damon_sysfs_dir_release,
+		.sysfs_ops = &kobj_sysfs_ops,
+		.default_groups = schemes_groups,
+	},
+	.size = sizeof(struct damon_sysfs_dir),
+	.elem_type = &scheme_type,
+};
+
+/* ===== Building schemes ===== */
+
+static struct damon_sysfs_scheme *scheme_at(struct damon_sysfs_dir *schemes,
+					    int i)
+{
+	return damon_sysfs_elem(schemes, i, struct damon_sysfs_scheme);
+}
+
+static void get_range(struct damon_sysfs_dir *dir, unsigned long *min,
+		      unsigned long *max)
+{
+	struct damon_sysfs_range *r = TO(struct damon_sysfs_range, dir);
+
+	*min = READ_ONCE(r->min);
+	*max = READ_ONCE(r->max);
+}
+
+static void get_pattern(struct damon_sysfs_scheme *ss,
+			struct damos_access_pattern *p)
+{
+	struct damon_sysfs_access_pattern *ap =
+		TO(struct damon_sysfs_access_pattern, ss->access_pattern);
+	unsigned long min, max;
+
+	get_range(ap->sz, &p->min_sz_region, &p->max_sz_region);
+	/* counts and ages are unsigned int in the kernel: truncate */
+	get_range(ap->nr_accesses, &min, &max);
+	p->min_nr_accesses = min;
+	p->max_nr_accesses = max;
+	get_range(ap->age, &min, &max);
+	p->min_age_region = min;
+	p->max_age_region = max;
+}
+
+static void get_quota(struct damon_sysfs_scheme *ss, struct damos_quota *q)
+{
+	struct damon_sysfs_quotas *sq = TO(struct damon_sysfs_quotas,
+					   ss->quotas);
+	struct damon_sysfs_weights *w = TO(struct damon_sysfs_weights,
+					   sq->weights);
+
+	q->ms = READ_ONCE(sq->ms);
+	q->sz = READ_ONCE(sq->bytes);
+	q->reset_interval = READ_ONCE(sq->reset_interval_ms);
+	q->goal_tuner = READ_ONCE(sq->goal_tuner);
+	q->fail_charge_num = READ_ONCE(sq->fail_charge_num);
+	q->fail_charge_denom = READ_ONCE(sq->fail_charge_denom);
+	q->weight_sz = READ_ONCE(w->sz);
+	q->weight_nr_accesses = READ_ONCE(w->nr_accesses);
+	q->weight_age = READ_ONCE(w->age);
+}
+
+static void get_wmarks(struct damon_sysfs_scheme *ss,
+		       struct damos_watermarks *wm)
+{
+	struct damon_sysfs_watermarks *sw = TO(struct damon_sysfs_watermarks,
+					       ss->watermarks);
+
+	wm->metric = READ_ONCE(sw->metric);
+	wm->interval = READ_ONCE(sw->interval_us);
+	wm->high = READ_ONCE(sw->high);
+	wm->mid = READ_ONCE(sw->mid);
+	wm->low = READ_ONCE(sw->low);
+}
+
+/* Fill the metric-specific inputs of @g from @sg. */
+static int set_goal_inputs(struct damos_quota_goal *g,
+			   struct damon_sysfs_goal *sg)
+{
+	switch (g->metric) {
+	case DAMOS_QUOTA_USER_INPUT:
+		g->current_value = READ_ONCE(sg->current_value);
+		return 0;
+	case DAMOS_QUOTA_NODE_MEM_USED_BP:
+	case DAMOS_QUOTA_NODE_MEM_FREE_BP:
+	case DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP:
+		g->nid = READ_ONCE(sg->nid);
+		return 0;
+	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
+	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
+		g->nid = READ_ONCE(sg->nid);
+		return damon_sysfs_memcg_path_to_id(sg->path, &g->memcg_id);
+	default:
+		return 0;
+	}
+}
+
+/* Append the goals of @goals to @q; goals with a zero target are skipped. */
+static int add_goals(struct damos_quota *q, struct damon_sysfs_dir *goals)
+{
+	struct damos_quota_goal *g;
+	struct damon_sysfs_goal *sg;
+	unsigned long target;
+	int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	for (i = 0; i < goals->nr; i++) {
+		sg = damon_sysfs_elem(goals, i, struct damon_sysfs_goal);
+		target = READ_ONCE(sg->target_value);
+		if (!target)
+			continue;
+		g = damos_new_quota_goal(READ_ONCE(sg->metric), target);
+		if (!g)
+			return -ENOMEM;
+		/* linked first, so that the caller's cleanup frees it */
+		damos_add_quota_goal(q, g);
+		if (set_goal_inputs(g, sg))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
+{
+	struct damos_filter *f;
+	int err = 0;
+
+	f = damos_new_filter(READ_ONCE(sf->type), READ_ONCE(sf->matching),
+			     READ_ONCE(sf->allow));
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	switch (f->type) {
+	case DAMOS_FILTER_TYPE_MEMCG:
+		err = damon_sysfs_memcg_path_to_id(sf->memcg_path,
+						   &f->memcg_id);
+		break;
+	case DAMOS_FILTER_TYPE_ADDR:
+		f->addr_range.start = READ_ONCE(sf->addr_start);
+		f->addr_range.end = READ_ONCE(sf->addr_end);
+		if (f->addr_range.end < f->addr_range.start)
+			err = -EINVAL;
+		break;
+	case DAMOS_FILTER_TYPE_TARGET:
+		f->target_idx = READ_ONCE(sf->target_idx);
+		break;
+	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
+		f->sz_range.min = READ_ONCE(sf->min);
+		f->sz_range.max = READ_ONCE(sf->max);
+		if (f->sz_range.min > f->sz_range.max)
+			err = -EINVAL;
+		break;
+	default:
+		break;
+	}
+	if (err) {
+		kfree(f);
+		return ERR_PTR(err);
+	}
+	return f;
+}
+
+static int add_filters(struct damos *s, struct damon_sysfs_dir *filters)
+{
+	struct damos_filter *f;
+	int i;
+
+	for (i = 0; i < filters->nr; i++) {
+		f = new_filter(damon_sysfs_elem(filters, i,
+						struct damon_sysfs_filter));
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		damos_add_filter(s, f);
+	}
+	return 0;
+}
+
+static int set_dests(struct damos *s, struct damon_sysfs_dir *dests)
+{
+	struct damos_migrate_dests *md = &s->migrate_dests;
+	struct damon_sysfs_dest *d;
+	int i;
+
+	if (!dests->nr)
+		return 0;
+	md->node_id_arr = kmalloc_array(dests->nr, sizeof(*md->node_id_arr),
+					GFP_KERNEL);
+	md->weight_arr = kmalloc_array(dests->nr, sizeof(*md->weight_arr),
+				       GFP_KERNEL);
+	/* set even on failure: the scheme owns and frees the arrays */
+	md->nr_dests = dests->nr;
+	if (!md->node_id_arr || !md->weight_arr)
+		return -ENOMEM;
+	for (i = 0; i < dests->nr; i++) {
+		d = damon_sysfs_elem(dests, i, struct damon_sysfs_dest);
+		md->node_id_arr[i] = READ_ONCE(d->id);
+		md->weight_arr[i] = READ_ONCE(d->weight);
+	}
+	return 0;
+}
+
+static int fill_scheme(struct damos *s, struct damon_sysfs_scheme *ss)
+{
+	struct damon_sysfs_quotas *sq = TO(struct damon_sysfs_quotas,
+					   ss->quotas);
+	struct damon_sysfs_stats *st = TO(struct damon_sysfs_stats, ss->stats);
+	int err;
+
+	err = add_goals(&s->quota, sq->goals);
+	if (err)
+		return err;
+	err = add_filters(s, ss->core_filters);
+	if (err)
+		return err;
+	err = add_filters(s, ss->ops_filters);
+	if (err)
+		return err;
+	err = add_filters(s, ss->filters);
+	if (err)
+		return err;
+	err = set_dests(s, ss->dests);
+	if (err)
+		return err;
+	s->max_nr_snapshots = READ_ONCE(st->max_nr_snapshots);
+	return 0;
+}
+
+static struct damos *build_scheme(struct damon_sysfs_scheme *ss)
+{
+	struct damos_access_pattern pattern;
+	struct damos_quota quota = {};
+	struct damos_watermarks wmarks = {};
+	struct damos *s;
+	int err;
+
+	get_pattern(ss, &pattern);
+	get_quota(ss, &quota);
+	get_wmarks(ss, &wmarks);
+	s = damon_new_scheme(&pattern, READ_ONCE(ss->action),
+			     READ_ONCE(ss->apply_interval_us), &quota, &wmarks,
+			     READ_ONCE(ss->target_nid));
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	err = fill_scheme(s, ss);
+	if (err) {
+		damon_destroy_scheme(s);
+		return ERR_PTR(err);
+	}
+	return s;
+}
+
+/**
+ * damon_sysfs_add_schemes() - Add the staged schemes to a new context.
+ * @ctx:	The context being built; not running.
+ * @schemes:	The schemes/ directory.
+ *
+ * Context: Process context; damon_sysfs_lock held.
+ * Return: 0; -EINVAL for invalid filters, goals or unknown memcg paths;
+ * -ENOMEM.
+ */
+int damon_sysfs_add_schemes(struct damon_ctx *ctx,
+			    struct damon_sysfs_dir *schemes)
+{
+	struct damos *s;
+	int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	for (i = 0; i < schemes->nr; i++) {
+		s = build_scheme(scheme_at(schemes, i));
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+		damon_add_scheme(ctx, s);
+	}
+	return 0;
+}
+
+/* ===== Work run in the kdamond ===== */
+
+/**
+ * damon_sysfs_commit_quota_goals() - Update the running schemes' goals.
+ * @ctx:	The running context.
+ * @schemes:	The schemes/ directory; matched with @ctx's schemes by index.
+ *
+ * Context: The kdamond of @ctx (a damon_call() function); the caller of
+ * damon_call() holds damon_sysfs_lock.
+ * Return: 0, -EINVAL (unknown memcg path) or -ENOMEM.
+ */
+int damon_sysfs_commit_quota_goals(struct damon_ctx *ctx,
+				   struct damon_sysfs_dir *schemes)
+{
+	struct damos_quota_goal *g, *next;
+	struct damos_quota tmp = {};
+	struct damon_sysfs_quotas *sq;
+	struct damos *s;
+	int i = 0, err = 0;
+
+	damon_for_each_scheme(s, ctx) {
+		if (i >= schemes->nr)
+			break;
+		sq = TO(struct damon_sysfs_quotas, scheme_at(schemes, i++)->quotas);
+		INIT_LIST_HEAD(&tmp.goals);
+		err = add_goals(&tmp, sq->goals);
+		if (!err)
+			err = damos_commit_quota_goals(&s->quota, &tmp);
+		damos_for_each_quota_goal_safe(g, next, &tmp)
+			damos_destroy_quota_goal(g);
+		if (err)
+			break;
+	}
+	return err;
+}
+
+/**
+ * damon_sysfs_schemes_update_stats() - Copy the schemes' stats to stats/.
+ * @ctx:	The running context.
+ * @schemes:	The schemes/ directory; matched with @ctx's schemes by index.
+ *
+ * Context: The kdamond of @ctx, with damon_sysfs_lock held by it or by the
+ * damon_call() caller.
+ */
+void damon_sysfs_schemes_update_stats(struct damon_ctx *ctx,
+				      struct damon_sysfs_dir *schemes)
+{
+	struct damon_sysfs_stats *st;
+	struct damos *s;
+	int i = 0;
+
+	damon_for_each_scheme(s, ctx) {
+		if (i >= schemes->nr)
+			break;
+		st = TO(struct damon_sysfs_stats, scheme_at(schemes, i++)->stats);
+		WRITE_ONCE(st->nr_tried, s->stat.nr_tried);
+		WRITE_ONCE(st->sz_tried, s->stat.sz_tried);
+		WRITE_ONCE(st->nr_applied, s->stat.nr_applied);
+		WRITE_ONCE(st->sz_applied, s->stat.sz_applied);
+		WRITE_ONCE(st->sz_ops_filter_passed,
+			   s->stat.sz_ops_filter_passed);
+		WRITE_ONCE(st->qt_exceeds, s->stat.qt_exceeds);
+		WRITE_ONCE(st->nr_snapshots, s->stat.nr_snapshots);
+	}
+}
+
+/**
+ * damon_sysfs_schemes_update_esz() - Copy effective quotas to quotas/.
+ * @ctx:	The running context.
+ * @schemes:	The schemes/ directory; matched with @ctx's schemes by index.
+ *
+ * Context: As damon_sysfs_schemes_update_stats().
+ */
+void damon_sysfs_schemes_update_esz(struct damon_ctx *ctx,
+				    struct damon_sysfs_dir *schemes)
+{
+	struct damon_sysfs_quotas *sq;
+	struct damos *s;
+	int i = 0;
+
+	damon_for_each_scheme(s, ctx) {
+		if (i >= schemes->nr)
+			break;
+		sq = TO(struct damon_sysfs_quotas, scheme_at(schemes, i++)->quotas);
+		WRITE_ONCE(sq->effective_bytes, s->quota.esz);
+	}
+}
+
+/* ===== Tried regions ===== */
+
+static struct damon_sysfs_tried_regions *tried_of(
+		struct damon_sysfs_dir *schemes, int i)
+{
+	return TO(struct damon_sysfs_tried_regions,
+		  scheme_at(schemes, i)->tried_regions);
+}
+
+/**
+ * damon_sysfs_schemes_clear_tried() - Drop all tried_regions/<N>.
+ * @schemes:	The schemes/ directory.
+ *
+ * Also zeroes every tried_regions/total_bytes.
+ *
+ * Context: Process context; damon_sysfs_lock held.
+ */
+void damon_sysfs_schemes_clear_tried(struct damon_sysfs_dir *schemes)
+{
+	struct damon_sysfs_tried_regions *tr;
+	int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	for (i = 0; i < schemes->nr; i++) {
+		tr = tried_of(schemes, i);
+		damon_sysfs_array_resize(&tr->dir, 0);
+		WRITE_ONCE(tr->total_bytes, 0);
+	}
+}
+
+/* One region reported by the walk, waiting for its directory. */
+struct tried_rec {
+	struct list_head list;
+	int scheme;
+	unsigned long start;
+	unsigned long end;
+	unsigned int nr_accesses;
+	unsigned int age;
+	unsigned long sz_filter_passed;
+};
+
+struct tried_walk {
+	struct damon_sysfs_dir *schemes;
+	bool bytes_only;
+	struct list_head recs;
+	int err;
+};
+
+static int scheme_index(struct damon_ctx *ctx, struct damos *s)
+{
+	struct damos *iter;
+	int i = 0;
+
+	damon_for_each_scheme(iter, ctx) {
+		if (iter == s)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+/*
+ * damos_walk() callback, in the kdamond.  The damos_walk() caller holds
+ * damon_sysfs_lock, so the directories cannot change meanwhile.  Only
+ * counts and records here; the directories are made after the walk.
+ */
+static void tried_walk_fn(void *data, struct damon_ctx *ctx,
+			  struct damon_target *t, struct damon_region *r,
+			  struct damos *s, unsigned long sz_filter_passed)
+{
+	struct tried_walk *w = data;
+	struct damon_sysfs_tried_regions *tr;
+	struct tried_rec *rec;
+	int i = scheme_index(ctx, s);
+
+	/* a scheme whose directory was removed is skipped */
+	if (i < 0 || i >= w->schemes->nr)
+		return;
+	tr = tried_of(w->schemes, i);
+	WRITE_ONCE(tr->total_bytes, tr->total_bytes + damon_sz_region(r));
+	if (w->bytes_only || w->err)
+		return;
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec) {
+		w->err = -ENOMEM;
+		return;
+	}
+	rec->scheme = i;
+	rec->start = r->ar.start;
+	rec->end = r->ar.end;
+	rec->nr_accesses = r->nr_accesses_bp / 10000;
+	rec->age = r->age;
+	rec->sz_filter_passed = sz_filter_passed;
+	list_add_tail(&rec->list, &w->recs);
+}
+
+/* Make tried_regions/<N> of scheme @i from the records of that scheme. */
+static int make_tried_dirs(struct damon_sysfs_dir *schemes, int i,
+			   struct list_head *recs)
+{
+	struct damon_sysfs_tried_regions *tr = tried_of(schemes, i);
+	struct damon_sysfs_tried_region *d;
+	struct tried_rec *rec;
+	int n = 0, err;
+
+	list_for_each_entry(rec, recs, list)
+		n += rec->scheme == i;
+	err = damon_sysfs_array_resize(&tr->dir, n);
+	if (err)
+		return err;
+	n = 0;
+	list_for_each_entry(rec, recs, list) {
+		if (rec->scheme != i)
+			continue;
+		d = damon_sysfs_elem(&tr->dir, n++,
+				     struct damon_sysfs_tried_region);
+		d->start = rec->start;
+		d->end = rec->end;
+		d->nr_accesses = rec->nr_accesses;
+		d->age = rec->age;
+		d->sz_filter_passed = rec->sz_filter_passed;
+	}
+	return 0;
+}
+
+/**
+ * damon_sysfs_schemes_update_tried() - Refill tried_regions/ of all schemes.
+ * @ctx:	The running context.
+ * @schemes:	The schemes/ directory.
+ * @bytes_only:	Update only tried_regions/total_bytes.
+ *
+ * Clears the tried regions, then waits for one damos_walk() round of every
+ * scheme.  A walk cut short because the kdamond stopped is not an error:
+ * what was seen until then is reported.
+ *
+ * Context: Process context; damon_sysfs_lock held; sleeps.
+ * Return: 0, -EINVAL if @ctx is not running, -EBUSY if another walk is
+ * pending on @ctx, or -ENOMEM.
+ */
+int damon_sysfs_schemes_update_tried(struct damon_ctx *ctx,
+				     struct damon_sysfs_dir *schemes,
+				     bool bytes_only)
+{
+	struct tried_walk w = {
+		.schemes = schemes,
+		.bytes_only = bytes_only,
+		.recs = LIST_HEAD_INIT(w.recs),
+	};
+	struct damos_walk_control control = {
+		.walk_fn = tried_walk_fn,
+		.data = &w,
+	};
+	struct tried_rec *rec, *next;
+	int i, err;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	damon_sysfs_schemes_clear_tried(schemes);
+	err = damos_walk(ctx, &control);
+	if (err == -ECANCELED)
+		err = 0;
+	if (!err)
+		err = w.err;
+	for (i = 0; !err && !bytes_only && i < schemes->nr; i++)
+		err = make_tried_dirs(schemes, i, &w.recs);
+	list_for_each_entry_safe(rec, next, &w.recs, list)
+		kfree(rec);
+	return err;
+}

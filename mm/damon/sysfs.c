@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON sysfs interface: admin/, kdamonds/, contexts/, monitoring_attrs/,
+ * targets/ and regions/, and the kdamond "state" commands.
+ *
+ * Files only stage values.  "on" builds a fresh damon_ctx from them and
+ * starts it; "commit" builds one and hands it to the running kdamond with
+ * damon_call(), where damon_commit_ctx() applies it.  Everything that reads
+ * a running context (stats, tried regions, tuned intervals) likewise runs in
+ * the kdamond through damon_call() or damos_walk() while the writer sleeps
+ * holding damon_sysfs_lock, so that the directories it fills cannot go away.
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/pid.h>
+#include <linux/slab.h>
+
+#include "sysfs-common.h"
+
+/* ===== Data: directory structs ===== */
+
+/* monitoring_attrs/intervals/intervals_goal/ */
+struct damon_sysfs_intervals_goal {
+	struct damon_sysfs_dir dir;
+	unsigned long access_bp;
+	unsigned long aggrs;
+	unsigned long min_sample_us;
+	unsigned long max_sample_us;
+};
+
+/* monitoring_attrs/intervals/ */
+struct damon_sysfs_intervals {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *goal;
+	unsigned long sample_us;
+	unsigned long aggr_us;
+	unsigned long update_us;
+};
+
+/* monitoring_attrs/nr_regions/ */
+struct damon_sysfs_nr_regions {
+	struct damon_sysfs_dir dir;
+	unsigned long min;
+	unsigned long max;
+};
+
+/* monitoring_attrs/ */
+struct damon_sysfs_attrs {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *intervals;
+	struct damon_sysfs_dir *nr_regions;
+};
+
+/* targets/<T>/regions/<R>/ */
+struct damon_sysfs_region {
+	struct damon_sysfs_dir dir;
+	unsigned long start;
+	unsigned long end;
+};
+
+/* targets/<T>/ */
+struct damon_sysfs_target {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *regions;
+	int pid;
+	bool obsolete;
+};
+
+/* contexts/<C>/ */
+struct damon_sysfs_context {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *attrs;
+	struct damon_sysfs_dir *targets;
+	struct damon_sysfs_dir *schemes;
+	int ops;
+	unsigned long addr_unit;
+	bool pause;
+};
+
+/*
+ * kdamonds/<K>/
+ *
+ * @ctx is the context last started from this directory; it is kept after
+ * it stops so that pid, stats and tried regions stay readable, and freed on
+ * the next "on" or with the directory.  Protected by damon_sysfs_lock.
+ * @next_refresh is only touched by the refresh_ms callback in the kdamond.
+ */
+struct damon_sysfs_kdamond {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *contexts;
+	unsigned int refresh_ms;
+	unsigned long next_refresh;
+	struct damon_ctx *ctx;
+};
+
+/* admin/ */
+struct damon_sysfs_admin {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *kdamonds;
+};
+
+static const char * const damon_sysfs_ops_names[] = {
+	[DAMON_OPS_VADDR] = "vaddr",
+	[DAMON_OPS_FVADDR] = "fvaddr",
+	[DAMON_OPS_PADDR] = "paddr",
+};
+static_assert(ARRAY_SIZE(damon_sysfs_ops_names) == NR_DAMON_OPS);
+
+/* ===== Directory types ===== */
+
+#define GOAL struct damon_sysfs_intervals_goal
+DAMON_SYSFS_ULONG_RW(goal_access_bp, access_bp, GOAL, access_bp);
+
+DAMON_SYSFS_ULONG_RW(goal_aggrs, aggrs, GOAL, aggrs);
+
+DAMON_SYSFS_ULONG_RW(goal_min_sample_us, min_sample_us, GOAL, min_sample_us);
+
+DAMON_SYSFS_ULONG_RW(goal_max_sample_us, max_sample_us, GOAL, max_sample_us);
+#undef GOAL
+static struct attribute *intervals_goal_attrs[] = {
+	&goal_access_bp.attr.attr,
+	&goal_aggrs.attr.attr,
+	&goal_min_sample_us.attr.attr,
+	&goal_max_sample_us.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(intervals_goal_type, intervals_goal,
+		     struct damon_sysfs_intervals_goal);
+
+#define IVS struct damon_sysfs_intervals
+DAMON_SYSFS_ULONG_RW(ivs_sample_us, sample_us, IVS, sample_us, .dflt = 5000);
+
+DAMON_SYSFS_ULONG_RW(ivs_aggr_us, aggr_us, IVS, aggr_us, .dflt = 100000);
+
+DAMON_SYSFS_ULONG_RW(ivs_update_us, update_us, IVS, update_us,
+		     .dflt = 60000000);
+#undef IVS
+static struct attribute *intervals_attrs[] = {
+	&ivs_sample_us.attr.attr,
+	&ivs_aggr_us.attr.attr,
+	&ivs_update_us.attr.attr,
+	NULL,
+};
+
+static const struct damon_sysfs_subdir intervals_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("intervals_goal", intervals_goal_type,
+			   struct damon_sysfs_intervals, goal),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(intervals_type, intervals, struct damon_sysfs_intervals,
+		     .subdirs = intervals_subdirs);
+
+DAMON_SYSFS_ULONG_RW(nr_regions_min, min, struct damon_sysfs_nr_regions, min,
+		     .dflt = 10);
+DAMON_SYSFS_ULONG_RW(nr_regions_max, max, struct damon_sysfs_nr_regions, max,
+		     .dflt = 1000);
+static struct attribute *nr_regions_attrs[] = {
+	&nr_regions_min.attr.attr,
+	&nr_regions_max.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(nr_regions_type, nr_regions,
+		     struct damon_sysfs_nr_regions);
+
+static const struct damon_sysfs_subdir attrs_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("intervals", intervals_type,
+			   struct damon_sysfs_attrs, intervals),
+	DAMON_SYSFS_SUBDIR("nr_regions", nr_regions_type,
+			   struct damon_sysfs_attrs, nr_regions),
+	{},
+};
+
+DAMON_SYSFS_BARE_DIR_TYPE(attrs_type, struct damon_sysfs_attrs,
+			  .subdirs = attrs_subdirs);
+
+DAMON_SYSFS_ULONG_RW(region_start, start, struct damon_sysfs_region, start);
+
+DAMON_SYSFS_ULONG_RW(region_end, end, struct damon_sysfs_region, end);
+
+static struct attribute *region_attrs[] = {
+	&region_start.attr.attr,
+	&region_end.attr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(region_type, region, struct damon_sysfs_region);
+
+DAMON_SYSFS_NR(regions_nr, nr_regions);
+
+static struct attribute *regions_attrs[] = {
+	&regions_nr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(regions_type, regions, struct damon_sysfs_dir,
+		     .elem_type = &region_type);
+
+DAMON_SYSFS_INT_RW(target_pid, pid_target, struct damon_sysfs_target, pid,
+		   .einval = true);
+DAMON_SYSFS_BOOL_RW(target_obsolete, obsolete_target,
+		    struct damon_sysfs_target, obsolete);
+static struct attribute *target_attrs[] = {
+	&target_pid.attr.attr,
+	&target_obsolete.attr.attr,
+	NULL,
+};
+
+static const struct damon_sysfs_subdir target_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("regions", regions_type, struct damon_sysfs_target,
+			   regions),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(target_type, target, struct damon_sysfs_target,
+		     .subdirs = target_subdirs);
+
+DAMON_SYSFS_NR(targets_nr, nr_targets);
+
+static struct attribute *targets_attrs[] = {
+	&targets_nr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(targets_type, targets, struct damon_sysfs_dir,
+		     .elem_type = &target_type);
+
+static ssize_t avail_operations_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	int id, len = 0;
+
+	for (id = 0; id < NR_DAMON_OPS; id++) {
+		if (damon_is_registered_ops(id))
+			len += sysfs_emit_at(buf, len, "%s\n",
+					     damon_sysfs_ops_names[id]);
+	}
+	return len;
+}
+static struct kobj_attribute context_avail_ops = __ATTR_RO_MODE(
+		avail_operations, 0400);
+
+static int addr_unit_check(struct damon_sysfs_dir *dir, unsigned long val)
+{
+	return val ? 0 : -EINVAL;
+}
+
+DAMON_SYSFS_KEYWORD_RW(context_ops, operations, struct damon_sysfs_context,
+		       ops, damon_sysfs_ops_names, .dflt = DAMON_OPS_VADDR);
+DAMON_SYSFS_ULONG_RW(context_addr_unit, addr_unit,
+		     struct damon_sysfs_context, addr_unit, .dflt = 1,
+		     .check = addr_unit_check);
+DAMON_SYSFS_BOOL_RW(context_pause, pause, struct damon_sysfs_context, pause);
+
+static struct attribute *context_attrs[] = {
+	&context_avail_ops.attr,
+	&context_ops.attr.attr,
+	&context_addr_unit.attr.attr,
+	&context_pause.attr.attr,
+	NULL,
+};
+
+static const struct damon_sysfs_subdir context_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("monitoring_attrs", attrs_type,
+			   struct damon_sysfs_context, attrs),
+	DAMON_SYSFS_SUBDIR("targets", targets_type,
+			   struct damon_sysfs_context, targets),
+	DAMON_SYSFS_SUBDIR("schemes", damon_sysfs_schemes_type,
+			   struct damon_sysfs_context, schemes),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(context_type, context, struct damon_sysfs_context,
+		     .subdirs = context_subdirs);
+
+DAMON_SYSFS_NR(contexts_nr, nr_contexts);
+
+static struct attribute *contexts_attrs[] = {
+	&contexts_nr.attr,
+	NULL,
+};
+/* A kdamond runs at most one context. */
+DAMON_SYSFS_DIR_TYPE(contexts_type, contexts, struct damon_sysfs_dir,
+		     .elem_type = &context_type, .max_nr = 1);
+
+/* ===== Building a context from the tree ===== */
+
+static struct damon_sysfs_context *to_context(struct damon_sysfs_dir *dir)
+{
+	return container_of(dir, struct damon_sysfs_context, dir);
+}
+
+static int set_addr_unit(struct damon_ctx *ctx, unsigned long addr_unit)
+{
+	if (!addr_unit)
+		return -EINVAL;
+	ctx->addr_unit = addr_unit;
+	if (ctx->ops.id == DAMON_OPS_PADDR)
+		ctx->min_region_sz = max(PAGE_SIZE / addr_unit, 1UL);
+	return 0;
+}
+
+static int set_attrs(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
+{
+	struct damon_sysfs_attrs *sa = container_of(dir,
+			struct damon_sysfs_attrs, dir);
+	struct damon_sysfs_intervals *iv = container_of(sa->intervals,
+			struct damon_sysfs_intervals, dir);
+	struct damon_sysfs_intervals_goal *g = container_of(iv->goal,
+			struct damon_sysfs_intervals_goal, dir);
+	struct damon_sysfs_nr_regions *nr = container_of(sa->nr_regions,
+			struct damon_sysfs_nr_regions, dir);
+	struct damon_attrs attrs = {
+		.sample_interval = READ_ONCE(iv->sample_us),
+		.aggr_interval = READ_ONCE(iv->aggr_us),
+		.ops_update_interval = READ_ONCE(iv->update_us),
+		.intervals_goal = {
+			.access_bp = READ_ONCE(g->access_bp),
+			.aggrs = READ_ONCE(g->aggrs),
+			.min_sample_us = READ_ONCE(g->min_sample_us),
+			.max_sample_us = READ_ONCE(g->max_sample_us),
+		},
+		.min_nr_regions = READ_ONCE(nr->min),
+		.max_nr_regions = READ_ONCE(nr->max),
+	};
+
+	return damon_set_attrs(ctx, &attrs);
+}
+
+static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
+		       struct damon_sysfs_dir *regions)
+{
+	struct damon_addr_range *ranges;
+	struct damon_sysfs_region *r;
+	int i, err = 0;
+
+	if (!regions->nr)
+		return 0;
+	ranges = kmalloc_array(regions->nr, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	for (i = 0; i < regions->nr; i++) {
+		r = damon_sysfs_elem(regions, i, struct damon_sysfs_region);
+		ranges[i].start = READ_ONCE(r->start);
+		ranges[i].end = READ_ONCE(r->end);
+		if (ranges[i].start > ranges[i].end ||
+		    (i && ranges[i - 1].end > ranges[i].start)) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = damon_set_regions(t, ranges, regions->nr, ctx->min_region_sz);
+out:
+	kfree(ranges);
+	return err;
+}
+
+static int add_target(struct damon_ctx *ctx, struct damon_sysfs_target *st)
+{
+	struct damon_target *t = damon_new_target();
+
+	if (!t)
+		return -ENOMEM;
+	if (damon_target_has_pid(ctx)) {
+		t->pid = find_get_pid(READ_ONCE(st->pid));
+		if (!t->pid) {
+			damon_free_target(t);
+			return -EINVAL;
+		}
+	}
+	/* from here on, destroying @ctx releases the pid */
+	damon_add_target(ctx, t);
+	t->obsolete = READ_ONCE(st->obsolete);
+	return set_regions(ctx, t, st->regions);
+}
+
+static int add_targets(struct damon_ctx *ctx, struct damon_sysfs_dir *targets)
+{
+	int i, err;
+
+	if (!damon_target_has_pid(ctx) && targets->nr > 1)
+		return -EINVAL;
+	for (i = 0; i < targets->nr; i++) {
+		err = add_target(ctx, damon_sysfs_elem(targets, i,
+				struct damon_sysfs_target));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Build a new, not running context from the staged values of @c, in the
+ * order of the sysfs ABI spec (§9.1).
+ */
+static struct damon_ctx *build_ctx(struct damon_sysfs_context *c)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	int err;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	err = damon_select_ops(ctx, READ_ONCE(c->ops));
+	if (err)
+		goto fail;
+	err = set_addr_unit(ctx, READ_ONCE(c->addr_unit));
+	if (err)
+		goto fail;
+	ctx->pause = READ_ONCE(c->pause);
+	err = set_attrs(ctx, c->attrs);
+	if (err)
+		goto fail;
+	err = add_targets(ctx, c->targets);
+	if (err)
+		goto fail;
+	err = damon_sysfs_add_schemes(ctx, c->schemes);
+	if (err)
+		goto fail;
+	return ctx;
+fail:
+	damon_destroy_ctx(ctx);
+	return ERR_PTR(err);
+}
+
+/* ===== Work run in the kdamond (damon_call() functions) ===== */
+
+static struct damon_sysfs_kdamond *to_kdamond(struct damon_sysfs_dir *dir)
+{
+	return container_of(dir, struct damon_sysfs_kdamond, dir);
+}
+
+/* The only context directory of @kd, or NULL if nr_contexts is not 1. */
+static struct damon_sysfs_context *kdamond_context(
+		struct damon_sysfs_kdamond *kd)
+{
+	if (kd->contexts->nr != 1)
+		return NULL;
+	return to_context(kd->contexts->elems[0]);
+}
+
+/* Copy the running, possibly auto-tuned, intervals into intervals/. */
+static void update_tuned_intervals(struct damon_ctx *ctx,
+				   struct damon_sysfs_context *c)
+{
+	struct damon_sysfs_attrs *sa = container_of(c->attrs,
+			struct damon_sysfs_attrs, dir);
+	struct damon_sysfs_intervals *iv = container_of(sa->intervals,
+			struct damon_sysfs_intervals, dir);
+
+	WRITE_ONCE(iv->sample_us, ctx->attrs.sample_interval);
+	WRITE_ONCE(iv->aggr_us, ctx->attrs.aggr_interval);
+}
+
+static int update_stats_fn(void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+
+	damon_sysfs_schemes_update_stats(kd->ctx,
+					 kdamond_context(kd)->schemes);
+	return 0;
+}
+
+static int update_esz_fn(void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+
+	damon_sysfs_schemes_update_esz(kd->ctx, kdamond_context(kd)->schemes);
+	return 0;
+}
+
+static int update_intervals_fn(void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+
+	update_tuned_intervals(kd->ctx, kdamond_context(kd));
+	return 0;
+}
+
+static int commit_goals_fn(void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+
+	return damon_sysfs_commit_quota_goals(kd->ctx,
+					      kdamond_context(kd)->schemes);
+}
+
+struct commit_arg {
+	struct damon_ctx *dst;
+	struct damon_ctx *src;
+};
+
+static int commit_fn(void *data)
+{
+	struct commit_arg *arg = data;
+
+	return damon_commit_ctx(arg->dst, arg->src);
+}
+
+/*
+ * The refresh_ms callback, repeated in every kdamond main loop iteration
+ * from "on" until the kdamond stops.  It must never sleep on
+ * damon_sysfs_lock: a "state" writer may hold it while waiting for this
+ * very kdamond.
+ */
+static int refresh_fn(void *data)
+{
+	struct damon_sysfs_kdamond *kd = data;
+	unsigned int ms = READ_ONCE(kd->refresh_ms);
+	struct damon_sysfs_context *c;
+
+	if (!ms || time_before(jiffies, kd->next_refresh))
+		return 0;
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return 0;
+	kd->next_refresh = jiffies + msecs_to_jiffies(ms);
+	c = kdamond_context(kd);
+	if (c) {
+		update_tuned_intervals(kd->ctx, c);
+		damon_sysfs_schemes_update_stats(kd->ctx, c->schemes);
+		damon_sysfs_schemes_update_esz(kd->ctx, c->schemes);
+	}
+	mutex_unlock(&damon_sysfs_lock);
+	return 0;
+}
+
+/* Run @fn(@kd) in @kd's kdamond and wait for its result. */
+static int kdamond_call(struct damon_sysfs_kdamond *kd, int (*fn)(void *))
+{
+	struct damon_call_control control = { .fn = fn, .data = kd };
+	int err;
+
+	if (!kd->ctx)
+		return -EINVAL;
+	err = damon_call(kd->ctx, &control);
+	return err ? err : control.return_code;
+}
+
+/* ===== kdamond state commands ===== */
+
+static bool kdamond_running(struct damon_sysfs_kdamond *kd)
+{
+	return kd->ctx && damon_is_running(kd->ctx);
+}
+
+static void start_refresh(struct damon_sysfs_kdamond *kd)
+{
+	struct damon_call_control *control;
+
+	control = kzalloc(sizeof(*control), GFP_KERNEL);
+	if (!control)
+		return;
+	control->fn = refresh_fn;
+	control->data = kd;
+	control->repeat = true;
+	control->dealloc_on_cancel = true;
+	kd->next_refresh = jiffies;
+	/* on success the core owns @control and frees it on cancel */
+	if (damon_call(kd->ctx, control))
+		kfree(control);
+}
+
+static int cmd_on(struct damon_sysfs_kdamond *kd)
+{
+	struct damon_ctx *ctx;
+	int err;
+
+	if (kdamond_running(kd))
+		return -EBUSY;
+	ctx = build_ctx(kdamond_context(kd));
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (kd->ctx)
+		damon_destroy_ctx(kd->ctx);
+	kd->ctx = NULL;
+	err = damon_start(&ctx, 1, false);
+	if (err) {
+		damon_destroy_ctx(ctx);
+		return err;
+	}
+	kd->ctx = ctx;
+	start_refresh(kd);
+	return 0;
+}
+
+static int cmd_off(struct damon_sysfs_kdamond *kd)
+{
+	if (!kd->ctx)
+		return -EINVAL;
+	/* stopping an already stopped context is not an error */
+	damon_stop(&kd->ctx, 1);
+	return 0;
+}
+
+static int cmd_commit(struct damon_sysfs_kdamond *kd)
+{
+	struct commit_arg arg = { .dst = kd->ctx };
+	struct damon_call_control control = { .fn = commit_fn, .data = &arg };
+	int err;
+
+	if (!kdamond_running(kd))
+		return -EINVAL;
+	arg.src = build_ctx(kdamond_context(kd));
+	if (IS_ERR(arg.src))
+		return PTR_ERR(arg.src);
+	err = damon_call(kd->ctx, &control);
+	damon_destroy_ctx(arg.src);
+	return err ? err : control.return_code;
+}
+
+static int cmd_commit_goals(struct damon_sysfs_kdamond *kd)
+{
+	if (!kdamond_running(kd))
+		return -EINVAL;
+	return kdamond_call(kd, commit_goals_fn);
+}
+
+static int cmd_update_stats(struct damon_sysfs_kdamond *kd)
+{
+	return kdamond_call(kd, update_stats_fn);
+}
+
+static int cmd_update_esz(struct damon_sysfs_kdamond *kd)
+{
+	return kdamond_call(kd, update_esz_fn);
+}
+
+static int cmd_update_intervals(struct damon_sysfs_kdamond *kd)
+{
+	return kdamond_call(kd, update_intervals_fn);
+}
+
+static int update_tried(struct damon_sysfs_kdamond *kd, bool bytes_only)
+{
+	if (!kdamond_running(kd))
+		return -EINVAL;
+	return damon_sysfs_schemes_update_tried(kd->ctx,
+			kdamond_context(kd)->schemes, bytes_only);
+}
+
+static int cmd_update_tried_bytes(struct damon_sysfs_kdamond *kd)
+{
+	return update_tried(kd, true);
+}
+
+static int cmd_update_tried_regions(struct damon_sysfs_kdamond *kd)
+{
+	return update_tried(kd, false);
+}
+
+static int cmd_clear_tried_regions(struct damon_sysfs_kdamond *kd)
+{
+	damon_sysfs_schemes_clear_tried(kdamond_context(kd)->schemes);
+	return 0;
+}
+
+enum damon_sysfs_cmd {
+	/* start, stop, and hand new parameters to the kdamond */
+	KD_CMD_ON,
+	KD_CMD_OFF,
+	KD_CMD_COMMIT,
+	KD_CMD_COMMIT_SCHEMES_QUOTA_GOALS,
+	/* refresh read-only files from the running kdamond */
+	KD_CMD_UPDATE_TUNED_INTERVALS,
+	KD_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS,
+	KD_CMD_UPDATE_SCHEMES_STATS,
+	KD_CMD_UPDATE_SCHEMES_TRIED_BYTES,
+	KD_CMD_UPDATE_SCHEMES_TRIED_REGIONS,
+	KD_CMD_CLEAR_SCHEMES_TRIED_REGIONS,
+	KD_CMD_COUNT,
+};
+
+static const char * const damon_sysfs_cmd_names[] = {
+	[KD_CMD_ON] = "on",
+	[KD_CMD_OFF] = "off",
+	[KD_CMD_COMMIT] = "commit",
+	[KD_CMD_COMMIT_SCHEMES_QUOTA_GOALS] =
+		"commit_schemes_quota_goals",
+	[KD_CMD_UPDATE_SCHEMES_STATS] = "update_schemes_stats",
+	[KD_CMD_UPDATE_SCHEMES_TRIED_BYTES] =
+		"update_schemes_tried_bytes",
+	[KD_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+		"update_schemes_tried_regions",
+	[KD_CMD_CLEAR_SCHEMES_TRIED_REGIONS] =
+		"clear_schemes_tried_regions",
+	[KD_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] =
+		"update_schemes_effective_quotas",
+	[KD_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
+};
+static_assert(ARRAY_SIZE(damon_sysfs_cmd_names) == KD_CMD_COUNT);
+
+static int (* const damon_sysfs_cmd_fns[])(struct damon_sysfs_kdamond *) = {
+	[KD_CMD_ON] = cmd_on,
+	[KD_CMD_OFF] = cmd_off,
+	[KD_CMD_COMMIT] = cmd_commit,
+	[KD_CMD_COMMIT_SCHEMES_QUOTA_GOALS] = cmd_commit_goals,
+	[KD_CMD_UPDATE_SCHEMES_STATS] = cmd_update_stats,
+	[KD_CMD_UPDATE_SCHEMES_TRIED_BYTES] = cmd_update_tried_bytes,
+	[KD_CMD_UPDATE_SCHEMES_TRIED_REGIONS] =
+		cmd_update_tried_regions,
+	[KD_CMD_CLEAR_SCHEMES_TRIED_REGIONS] = cmd_clear_tried_regions,
+	[KD_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] = cmd_update_esz,
+	[KD_CMD_UPDATE_TUNED_INTERVALS] = cmd_update_intervals,
+};
+static_assert(ARRAY_SIZE(damon_sysfs_cmd_fns) == KD_CMD_COUNT);
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct damon_sysfs_kdamond *kd = to_kdamond(to_damon_sysfs_dir(kobj));
+	bool on;
+
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	on = kdamond_running(kd);
+	mutex_unlock(&damon_sysfs_lock);
+	return sysfs_emit(buf, "%s\n", on ? "on" : "off");
+}
+
+static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct damon_sysfs_kdamond *kd = to_kdamond(to_damon_sysfs_dir(kobj));
+	int cmd, err;
+
+	cmd = damon_sysfs_keyword(damon_sysfs_cmd_names,
+				  ARRAY_SIZE(damon_sysfs_cmd_names), buf);
+	if (cmd < 0)
+		return cmd;
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	if (cmd != KD_CMD_OFF && !kdamond_context(kd))
+		err = -EINVAL;
+	else
+		err = damon_sysfs_cmd_fns[cmd](kd);
+	mutex_unlock(&damon_sysfs_lock);
+	return err ? err : count;
+}
+static struct kobj_attribute kdamond_state = __ATTR_RW_MODE(state, 0600);
+
+static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	struct damon_sysfs_kdamond *kd = to_kdamond(to_damon_sysfs_dir(kobj));
+	int pid = -1;
+
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	if (kd->ctx)
+		pid = damon_kdamond_pid(kd->ctx);
+	mutex_unlock(&damon_sysfs_lock);
+	return sysfs_emit(buf, "%d\n", pid < 0 ? -1 : pid);
+}
+static struct kobj_attribute kdamond_pid = __ATTR_RO_MODE(pid, 0400);
+
+DAMON_SYSFS_UINT_RW(kdamond_refresh_ms, refresh_ms,
+		    struct damon_sysfs_kdamond, refresh_ms);
+
+static struct attribute *kdamond_attrs[] = {
+	&kdamond_state.attr,
+	&kdamond_pid.attr,
+	&kdamond_refresh_ms.attr.attr,
+	NULL,
+};
+
+/* The context is not running: removing kdamonds/<K> requires that. */
+static void kdamond_release(struct damon_sysfs_dir *dir)
+{
+	struct damon_sysfs_kdamond *kd = to_kdamond(dir);
+
+	if (kd->ctx)
+		damon_destroy_ctx(kd->ctx);
+}
+
+static const struct damon_sysfs_subdir kdamond_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("contexts", contexts_type,
+			   struct damon_sysfs_kdamond, contexts),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(kdamond_type, kdamond, struct damon_sysfs_kdamond,
+		     .subdirs = kdamond_subdirs, .release = kdamond_release);
+
+static int kdamonds_may_resize(struct damon_sysfs_dir *arr)
+{
+	int i;
+
+	lockdep_assert_held(&damon_sysfs_lock);
+	for (i = 0; i < arr->nr; i++) {
+		if (kdamond_running(to_kdamond(arr->elems[i])))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+DAMON_SYSFS_NR(kdamonds_nr, nr_kdamonds);
+
+static struct attribute *kdamonds_attrs[] = {
+	&kdamonds_nr.attr,
+	NULL,
+};
+
+DAMON_SYSFS_DIR_TYPE(kdamonds_type, kdamonds, struct damon_sysfs_dir,
+		     .elem_type = &kdamond_type,
+		     .may_resize = kdamonds_may_resize);
+
+static const struct damon_sysfs_subdir admin_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("kdamonds", kdamonds_type, struct damon_sysfs_admin,
+			   kdamonds),
+	{},
+};
+
+DAMON_SYSFS_BARE_DIR_TYPE(admin_type, struct damon_sysfs_admin,
+			  .subdirs = admin_subdirs);
+
+/* ===== Initialisation ===== */
+
+static int __init damon_sysfs_init(void)
+{
+	struct kobject *damon_kobj;
+	struct damon_sysfs_dir *admin;
+
+	damon_kobj = kobject_create_and_add("damon", mm_kobj);
+	if (!damon_kobj)
+		return -ENOMEM;
+	mutex_lock(&damon_sysfs_lock);
+	admin = damon_sysfs_dir_new(damon_kobj, NULL, &admin_type, "admin");
+	mutex_unlock(&damon_sysfs_lock);
+	if (IS_ERR(admin)) {
+		kobject_put(damon_kobj);
+		return PTR_ERR(admin);
+	}
+	return 0;
+}
+subsys_initcall(damon_sysfs_init);

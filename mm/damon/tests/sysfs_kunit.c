@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the input parsing of the DAMON sysfs interface: every
+ * field file parses its input with damon_sysfs_parse() and every keyword
+ * file (and "state") with damon_sysfs_keyword(), so checking those two
+ * against a table of inputs covers the accepted syntax and the errnos of
+ * the whole tree.  Nothing here touches sysfs itself.
+ */
+
+#include <kunit/test.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+
+#include "../sysfs-common.h"
+
+struct parse_case {
+	const char *desc;
+	enum damon_sysfs_kind kind;
+	bool einval;
+	const char *input;
+	int err;
+	unsigned long val;
+};
+
+static const char * const names[] = { "alpha", NULL, "beta" };
+
+static const struct parse_case parse_cases[] = {
+	{ "ulong decimal", DAMON_SYSFS_ULONG, false, "123", 0, 123 },
+	{ "ulong trailing newline", DAMON_SYSFS_ULONG, false, "7\n", 0, 7 },
+	{ "ulong hex", DAMON_SYSFS_ULONG, false, "0x10", 0, 16 },
+	{ "ulong octal", DAMON_SYSFS_ULONG, false, "010", 0, 8 },
+	{ "ulong plus sign", DAMON_SYSFS_ULONG, false, "+5", 0, 5 },
+	{ "ulong max", DAMON_SYSFS_ULONG, false, "18446744073709551615", 0,
+	  ULONG_MAX },
+	{ "ulong overflow", DAMON_SYSFS_ULONG, false, "18446744073709551616",
+	  -ERANGE, 0 },
+	{ "ulong overflow as einval", DAMON_SYSFS_ULONG, true,
+	  "18446744073709551616", -EINVAL, 0 },
+	{ "ulong negative", DAMON_SYSFS_ULONG, false, "-1", -EINVAL, 0 },
+	{ "ulong empty", DAMON_SYSFS_ULONG, false, "", -EINVAL, 0 },
+	{ "ulong trailing junk", DAMON_SYSFS_ULONG, false, "12a", -EINVAL, 0 },
+	{ "ulong two newlines", DAMON_SYSFS_ULONG, false, "1\n\n", -EINVAL, 0 },
+	{ "uint max", DAMON_SYSFS_UINT, false, "4294967295", 0, UINT_MAX },
+	{ "uint overflow", DAMON_SYSFS_UINT, false, "4294967296", -ERANGE, 0 },
+	{ "int negative", DAMON_SYSFS_INT, false, "-1", 0, (unsigned long)-1L },
+	{ "int overflow", DAMON_SYSFS_INT, false, "2147483648", -ERANGE, 0 },
+	{ "int junk as einval", DAMON_SYSFS_INT, true, "abc", -EINVAL, 0 },
+	{ "bool Y", DAMON_SYSFS_BOOL, false, "Y\n", 0, 1 },
+	{ "bool 0", DAMON_SYSFS_BOOL, false, "0", 0, 0 },
+	{ "bool on", DAMON_SYSFS_BOOL, false, "on", 0, 1 },
+	{ "bool junk", DAMON_SYSFS_BOOL, false, "x", -EINVAL, 0 },
+	{ "keyword first", DAMON_SYSFS_KEYWORD, false, "alpha", 0, 0 },
+	{ "keyword after hole", DAMON_SYSFS_KEYWORD, false, "beta\n", 0, 2 },
+	{ "keyword prefix", DAMON_SYSFS_KEYWORD, false, "alph", -EINVAL, 0 },
+	{ "keyword longer", DAMON_SYSFS_KEYWORD, false, "alphaa", -EINVAL, 0 },
+	{ "keyword empty", DAMON_SYSFS_KEYWORD, false, "", -EINVAL, 0 },
+	{ "string is no number", DAMON_SYSFS_STRING, false, "1", -EINVAL, 0 },
+};
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+
+/* ===== Test cases ===== */
+
+static void damon_sysfs_parse_follows_the_abi(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	struct damon_sysfs_field f = {
+		.kind = c->kind,
+		.einval = c->einval,
+		.names = names,
+		.nr_names = ARRAY_SIZE(names),
+	};
+	unsigned long val = 0;
+	int err;
+
+	err = damon_sysfs_parse(&f, c->input, &val);
+	KUNIT_EXPECT_EQ_MSG(test, err, c->err, "input \"%s\"", c->input);
+	if (!c->err)
+		KUNIT_EXPECT_EQ_MSG(test, val, c->val, "input \"%s\"",
+				    c->input);
+}
+
+static void damon_sysfs_keyword_skips_holes(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, damon_sysfs_keyword(names, ARRAY_SIZE(names),
+						  "beta"), 2);
+	KUNIT_EXPECT_EQ(test, damon_sysfs_keyword(names, ARRAY_SIZE(names),
+						  "(null)"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_sysfs_keyword(names, 1, "beta"), -EINVAL);
+}
+
+static struct kunit_case damon_sysfs_test_cases[] = {
+	KUNIT_CASE_PARAM(damon_sysfs_parse_follows_the_abi, parse_gen_params),
+	KUNIT_CASE(damon_sysfs_keyword_skips_holes),
+	{},
+};
+
+static struct kunit_suite damon_sysfs_test_suite = {
+	.name = "damon_sysfs",
+	.test_cases = damon_sysfs_test_cases,
+};
+kunit_test_suite(damon_sysfs_test_suite);
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_DESCRIPTION("KUnit tests for the DAMON sysfs interface");
+MODULE_LICENSE("GPL");
