@@ -186,6 +186,13 @@ def run(command, kernel=None, timeout=600, append_extra="", smp=2,
              "-device", "virtio-9p-pci,fsdev=root,mount_tag=hostroot",
              "-fsdev", "local,id=out,path=%s,security_model=none" % workdir,
              "-device", "virtio-9p-pci,fsdev=out,mount_tag=out"]
+    # The repository and build directory again, on their own: when they
+    # live under a path the guest covers with a tmpfs (e.g. /tmp), guest/init
+    # mounts these over it at the same path.
+    for tag, path in (("repo", REPO), ("build", BUILD)):
+        qemu += ["-fsdev", "local,id=%s,path=%s,security_model=none,readonly=on,"
+                 "multidevs=remap" % (tag, path),
+                 "-device", "virtio-9p-pci,fsdev=%s,mount_tag=%s" % (tag, tag)]
     start = time.monotonic()
     proc = subprocess.Popen(qemu, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

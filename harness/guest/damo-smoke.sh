@@ -16,7 +16,7 @@ step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
 	echo "# damo:$name: $*"
 	out=$("$@" 2>&1)
 	rc=$?
-	echo "$out" | sed 's/^/#   /' | head -60
+	echo "$out" | sed 's/^/#   /' | head -150
 	LAST_OUT=$out
 	[ $rc -eq 0 ]
 }

@@ -646,7 +646,12 @@ static int add_goals(struct damos_quota *q, struct damon_sysfs_dir *goals)
 	unsigned long target;
 	int i;
 
-	lockdep_assert_held(&damon_sysfs_lock);
+	/*
+	 * Held by this thread when building a context, or by the thread that
+	 * waits in damon_call() while the kdamond commits quota goals for it;
+	 * lockdep only knows about the first case.
+	 */
+	lockdep_assert(mutex_is_locked(&damon_sysfs_lock));
 	for (i = 0; i < goals->nr; i++) {
 		sg = damon_sysfs_elem(goals, i, struct damon_sysfs_goal);
 		target = READ_ONCE(sg->target_value);
