@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Smoke test of the real damo tool against the running kernel, in the guest:
-# features, start on a workload, report access, stop.  One line per step:
+# features, start on a workload, report access, tune, stop.  One line per step:
 #   HARNESS-RESULT damo:<step> PASS|FAIL|SKIP <detail>
 
 WORKLOAD=$BUILD/bin/workload
@@ -22,7 +22,7 @@ step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
 }
 
 if ! command -v damo >/dev/null; then
-	for s in features start report-access stop; do
+	for s in features start report-access tune stop; do
 		result $s FAIL "damo is not installed"
 	done
 	exit 0
@@ -54,6 +54,15 @@ if step report-access damo report access &&
 	result report-access PASS
 else
 	result report-access FAIL "no regions reported"
+fi
+
+# an online update: add a stat scheme to the running kdamond
+if step tune damo tune "$wl" --damos_action stat &&
+   grep -q on $ADMIN/kdamonds/0/state &&
+   [ "$(cat $ADMIN/kdamonds/0/contexts/0/schemes/nr_schemes 2>/dev/null)" = 1 ]; then
+	result tune PASS
+else
+	result tune FAIL "damo tune failed, stopped DAMON or did not add the scheme"
 fi
 
 if step stop damo stop && ! grep -q on $ADMIN/kdamonds/*/state 2>/dev/null &&
