@@ -29,6 +29,7 @@ WORKLOAD = os.path.join(BUILD, "bin", "workload")
 SHADES = " .:-=+*#%@"
 
 NR_AREAS = 8                # must match workload.c
+NUMA_BALANCING = "/proc/sys/kernel/numa_balancing"
 SAMPLE_US = 5000
 AGGR_US = 100000
 
@@ -55,16 +56,25 @@ def require(path, what):
         raise Missing("%s: %s does not exist" % (what, path))
 
 
-def biggest_system_ram():
-    best = (0, 0)
+def system_ram():
+    """The System RAM ranges of /proc/iomem, [start, end) each."""
+    out = []
     with open("/proc/iomem") as f:
         for l in f:
             if l.startswith(" ") or "System RAM" not in l:
                 continue
             s, e = (int(x, 16) for x in l.split(":")[0].strip().split("-"))
-            if e + 1 - s > best[1] - best[0]:
-                best = (s, e + 1)
-    return best
+            out.append((s, e + 1))
+    return out
+
+
+def ram_containing(addr):
+    """The System RAM range holding @addr (the workload's memory may be on
+    either NUMA node, so not necessarily in the biggest range)."""
+    for s, e in system_ram():
+        if s <= addr < e:
+            return (s, e)
+    return max(system_ram(), key=lambda r: r[1] - r[0])
 
 
 def setup_damon(ops, pid, region):
@@ -276,6 +286,10 @@ def main():
     try:
         require(ADMIN, "DAMON sysfs interface (issue 5)")
         require(EVENT, "tracepoint damon:damon_aggregated (issue 3)")
+        if args.ops == "paddr" and os.path.exists(NUMA_BALANCING):
+            # automatic NUMA balancing would migrate the workload's pages
+            # and make the ground truth (read once from pagemap) stale
+            wr(NUMA_BALANCING, 0)
         wl, log, lo, hi, wl_t0 = start_workload(args)
         area = (hi - lo) // NR_AREAS
         if args.ops == "vaddr":
@@ -288,13 +302,13 @@ def main():
                 return {"H": [(lo + hot * area, lo + (hot + 1) * area)],
                         "W": [(lo + warm * area, lo + (warm + 1) * area)]}
         else:
-            kd = setup_damon("paddr", None, biggest_system_ram())
             pages = phys_layout(wl.pid, lo, hi, area)
             page = os.sysconf("SC_PAGE_SIZE")
             # zoom on where most of the buffer is; a few stray pages
             # elsewhere would otherwise squeeze it into one column
             addrs = sorted(p for p, _ in pages)
             view = (addrs[len(addrs) // 100], addrs[len(addrs) * 99 // 100] + page)
+            kd = setup_damon("paddr", None, ram_containing(addrs[len(addrs) // 2]))
 
             def spans(n):
                 hot = n % NR_AREAS

@@ -107,17 +107,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	size_t len = mib << 20, area = len / NR_AREAS;
-	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
-	/* Keep the demo's regions page-grained, like most of a real heap. */
-	madvise(buf, len, MADV_NOHUGEPAGE);
-	touch(buf, len, page);
-
+	/*
+	 * Fork the ping-pong child before the buffer exists: a child that
+	 * shared it would make every first write after the fork a
+	 * copy-on-write, moving the buffer to new physical pages.
+	 */
 	if (refresh_ms > 0) {
 		pin_to_current_cpu();
 		if (pipe(to_child) || pipe(from_child)) {
@@ -133,6 +127,17 @@ int main(int argc, char **argv)
 		close(to_child[0]);
 		close(from_child[1]);
 	}
+
+	size_t len = mib << 20, area = len / NR_AREAS;
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	/* Keep the demo's regions page-grained, like most of a real heap. */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	touch(buf, len, page);
 
 	double t0 = now(), last_refresh = t0;
 
