@@ -273,40 +273,36 @@ enum damos_wmark_metric {
 /**
  * struct damos_watermarks - When a scheme is active.
  * @metric:	What to measure.
- * @interval:	How often to check, in microseconds.
- * @high:	Deactivate above this value.
- * @mid:	Activate between @low and this value.
  * @low:	Deactivate below this value.
+ * @mid:	Activate between @low and this value.
+ * @high:	Deactivate above this value.
+ * @interval:	How often to check, in microseconds.
  * @activated:	(private) Whether the scheme is currently active.
+ *
+ * The thresholds are listed in the order they must hold: low <= mid <= high.
  */
 struct damos_watermarks {
 	enum damos_wmark_metric metric;
+	unsigned long low, mid, high;
 	unsigned long interval;
-	unsigned long high;
-	unsigned long mid;
-	unsigned long low;
-
 	bool activated;
 };
 
 /**
  * struct damos_stat - Cumulative statistics of a scheme.
  * @nr_tried:		Regions the action was tried on.
- * @sz_tried:		Bytes the action was tried on.
  * @nr_applied:		Regions the action was applied to.
+ * @nr_snapshots:	Completed apply intervals (snapshots) of the scheme.
+ * @qt_exceeds:		Times the quota was exceeded.
+ * @sz_tried:		Bytes the action was tried on.
  * @sz_applied:		Bytes the action was applied to.
  * @sz_ops_filter_passed: Bytes that passed the operation-set layer filters.
- * @qt_exceeds:		Times the quota was exceeded.
- * @nr_snapshots:	Completed apply intervals (snapshots) of the scheme.
+ *
+ * Counts of events first, then sizes (in address units).
  */
 struct damos_stat {
-	unsigned long nr_tried;
-	unsigned long sz_tried;
-	unsigned long nr_applied;
-	unsigned long sz_applied;
-	unsigned long sz_ops_filter_passed;
-	unsigned long qt_exceeds;
-	unsigned long nr_snapshots;
+	unsigned long nr_tried, nr_applied, nr_snapshots, qt_exceeds;
+	unsigned long sz_tried, sz_applied, sz_ops_filter_passed;
 };
 
 /**

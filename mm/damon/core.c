@@ -469,13 +469,13 @@ void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
  */
 struct damon_target *damon_new_target(void)
 {
-	struct damon_target *t;
+	struct damon_target *t = kmalloc(sizeof(*t), GFP_KERNEL);
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t)
-		return NULL;
-	INIT_LIST_HEAD(&t->regions_list);
-	INIT_LIST_HEAD(&t->list);
+	if (t)
+		*t = (struct damon_target){
+			.regions_list = LIST_HEAD_INIT(t->regions_list),
+			.list = LIST_HEAD_INIT(t->list),
+		};
 	return t;
 }
 

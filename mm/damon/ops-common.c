@@ -125,12 +125,10 @@ unsigned long damon_pick_sampling_addr(struct damon_region *r,
 struct folio *damon_get_folio(unsigned long pfn)
 {
 	struct page *page = pfn_to_online_page(pfn);
-	struct folio *folio;
+	struct folio *folio = page ? page_folio(page) : NULL;
 
-	if (!page)
-		return NULL;
-	folio = page_folio(page);
-	if (!folio_test_lru(folio) || !folio_try_get(folio))
+	/* A cheap look first: most frames are not worth a reference. */
+	if (!folio || !folio_test_lru(folio) || !folio_try_get(folio))
 		return NULL;
 	/* The folio may have been split or freed and reused meanwhile. */
 	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
@@ -317,16 +315,18 @@ static bool folio_walk_mappings(struct folio *folio,
 		.rmap_one = rmap_one,
 		.anon_lock = folio_lock_anon_vma_read,
 	};
-	bool need_lock;
 
 	if (!folio_mapped(folio) || !folio_raw_mapping(folio))
 		return false;
-	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
-	if (need_lock && !folio_trylock(folio))
+	/* Plain anonymous folios: the anon_vma lock taken by the walk suffices. */
+	if (folio_test_anon(folio) && !folio_test_ksm(folio)) {
+		rmap_walk(folio, &rwc);
+		return true;
+	}
+	if (!folio_trylock(folio))
 		return false;
 	rmap_walk(folio, &rwc);
-	if (need_lock)
-		folio_unlock(folio);
+	folio_unlock(folio);
 	return true;
 }
 

@@ -64,14 +64,13 @@ static struct kmem_cache *damon_region_cache __ro_after_init;
  */
 struct damon_region *damon_new_region(unsigned long start, unsigned long end)
 {
-	struct damon_region *r;
+	struct damon_region *r = kmem_cache_alloc(damon_region_cache, GFP_KERNEL);
 
-	r = kmem_cache_zalloc(damon_region_cache, GFP_KERNEL);
-	if (!r)
-		return NULL;
-	r->ar.start = start;
-	r->ar.end = end;
-	INIT_LIST_HEAD(&r->list);
+	if (r)
+		*r = (struct damon_region){
+			.ar = { .start = start, .end = end },
+			.list = LIST_HEAD_INIT(r->list),
+		};
 	return r;
 }
 

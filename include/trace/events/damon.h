@@ -43,12 +43,12 @@ TRACE_EVENT(damon_aggregated,
 	),
 
 	TP_fast_assign(
-		__entry->target_id = target_id;
-		__entry->nr_regions = nr_regions;
 		__entry->start = r->ar.start;
 		__entry->end = r->ar.end;
 		__entry->nr_accesses = r->nr_accesses;
 		__entry->age = r->age;
+		__entry->target_id = target_id;
+		__entry->nr_regions = nr_regions;
 	),
 
 	TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u",
@@ -93,13 +93,13 @@ TRACE_EVENT_CONDITION(damos_before_apply,
 	),
 
 	TP_fast_assign(
-		__entry->context_idx = context_idx;
-		__entry->scheme_idx = scheme_idx;
-		__entry->target_idx = target_idx;
 		__entry->start = r->ar.start;
 		__entry->end = r->ar.end;
 		__entry->nr_accesses = r->nr_accesses_bp / 10000;
 		__entry->age = r->age;
+		__entry->context_idx = context_idx;
+		__entry->scheme_idx = scheme_idx;
+		__entry->target_idx = target_idx;
 		__entry->nr_regions = nr_regions;
 	),
 
