@@ -139,15 +139,15 @@ int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id)
 struct damos_filter *damos_new_filter(enum damos_filter_type type,
 				      bool matching, bool allow)
 {
-	struct damos_filter *f;
+	struct damos_filter *f = kmalloc(sizeof(*f), GFP_KERNEL);
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return NULL;
-	f->type = type;
-	f->matching = matching;
-	f->allow = allow;
-	INIT_LIST_HEAD(&f->list);
+	if (f)
+		*f = (struct damos_filter){
+			.type = type,
+			.matching = matching,
+			.allow = allow,
+			.list = LIST_HEAD_INIT(f->list),
+		};
 	return f;
 }
 
@@ -208,14 +208,14 @@ struct damos_quota_goal *damos_new_quota_goal(
 		enum damos_quota_goal_metric metric,
 		unsigned long target_value)
 {
-	struct damos_quota_goal *g;
+	struct damos_quota_goal *g = kmalloc(sizeof(*g), GFP_KERNEL);
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
-	if (!g)
-		return NULL;
-	g->metric = metric;
-	g->target_value = target_value;
-	INIT_LIST_HEAD(&g->list);
+	if (g)
+		*g = (struct damos_quota_goal){
+			.metric = metric,
+			.target_value = target_value,
+			.list = LIST_HEAD_INIT(g->list),
+		};
 	return g;
 }
 
