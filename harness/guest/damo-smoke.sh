@@ -22,7 +22,8 @@ step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
 }
 
 if ! command -v damo >/dev/null; then
-	for s in features start report-access tune stop; do
+	for s in features start report-access tune stop module-reclaim \
+		module-lru-sort module-stat; do
 		result $s FAIL "damo is not installed"
 	done
 	exit 0
@@ -73,4 +74,30 @@ else
 fi
 kill $wl 2>/dev/null
 wait 2>/dev/null
+
+# The modules: damo reads (and for DAMON_STAT writes) their parameters.
+if step module-reclaim damo module reclaim status &&
+   echo "$LAST_OUT" | grep -q "min_age"; then
+	result module-reclaim PASS
+else
+	result module-reclaim FAIL "damo module reclaim status failed"
+fi
+if step module-lru-sort damo module lru_sort status &&
+   echo "$LAST_OUT" | grep -q "hot_thres_access_freq"; then
+	result module-lru-sort PASS
+else
+	result module-lru-sort FAIL "damo module lru_sort status failed"
+fi
+# DAMON_STAT refreshes its outputs every 5 s.
+if step module-stat-on damo module stat write enabled Y && sleep 8 &&
+   step module-stat damo module stat read &&
+   echo "$LAST_OUT" | grep -q "estimated_memory_bandwidth" &&
+   step module-stat-idle damo module stat read idle_time_percentiles &&
+   step module-stat-off damo module stat write enabled N &&
+   [ "$(cat /sys/module/damon_stat/parameters/enabled)" = N ]; then
+	result module-stat PASS
+else
+	result module-stat FAIL "damo module stat write/read failed"
+	echo N > /sys/module/damon_stat/parameters/enabled
+fi
 exit 0

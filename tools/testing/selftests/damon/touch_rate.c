@@ -9,6 +9,10 @@
  * workload ping-pongs a byte with a child pinned to the same CPU; switching
  * between the two address spaces reloads the TLB, so every pass is seen.
  *
+ * The buffer is populated and then moved to the inactive LRU list
+ * (MADV_COLD) before the passes start, and its address is printed on the
+ * first line of the output, for tests that look at its pages.
+ *
  * Usage: touch_rate MIB PASSES SECONDS
  */
 #define _GNU_SOURCE
@@ -75,10 +79,17 @@ int main(int argc, char **argv)
 	if (buf == MAP_FAILED)
 		return 1;
 	madvise(buf, len, MADV_NOHUGEPAGE);
+	for (off = 0; off < len; off += page)
+		buf[off] = 1;
+	madvise(buf, len, MADV_COLD);
+	printf("%p\n", (void *)buf);
+	fflush(stdout);
 
 	end = now() + atof(argv[3]);
-	for (next = now(); next < end; next += 1 / passes) {
-		sleep_until(next);
+	for (next = now() + 1 / passes; ; next += 1 / passes) {
+		sleep_until(next < end ? next : end);
+		if (next >= end)
+			break;
 		if (write(to_child[1], &c, 1) != 1 ||
 		    read(from_child[0], &c, 1) != 1)
 			return 1;

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""DAMON_RECLAIM and DAMON_LRU_SORT do what they are for.
+
+- DAMON_RECLAIM pages a cold anonymous buffer out to zram: the process's
+  VmSwap grows, its RSS shrinks and /proc/vmstat pswpout rises.
+- DAMON_LRU_SORT moves the pages of a buffer that is accessed all the time
+  from the inactive LRU list (where touch_rate puts them with MADV_COLD) to
+  the active one, as read from /proc/kpageflags.
+
+Both modules are given watermarks that are always met (the guest has
+plenty of free memory, which the default watermarks would leave alone) and
+short intervals; everything is reset to the defaults at the end.
+"""
+
+import os
+import struct
+import subprocess
+import sys
+import time
+
+KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+DIR = os.path.dirname(os.path.realpath(__file__))
+PAGE = os.sysconf('SC_PAGE_SIZE')
+KPF_LRU, KPF_ACTIVE = 5, 6
+ALWAYS_ON_WMARKS = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
+
+results = []
+
+
+def report(ok, desc):
+    results.append(ok)
+    print('%sok %d %s' % ('' if ok else 'not ', len(results), desc))
+
+
+def write(path, val):
+    with open(path, 'w') as f:
+        f.write('%s\n' % val)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def param_dir(mod):
+    return '/sys/module/%s/parameters' % mod
+
+
+def set_params(mod, params):
+    """Write params; return the old values of the ones written."""
+    old = {}
+    for k, v in params.items():
+        p = os.path.join(param_dir(mod), k)
+        old[k] = read(p)
+        write(p, v)
+    return old
+
+
+def status(pid, key):
+    """A kB field of /proc/pid/status, in bytes."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) << 10
+    return 0
+
+
+def vmstat(key):
+    with open('/proc/vmstat') as f:
+        for line in f:
+            k, v = line.split()
+            if k == key:
+                return int(v)
+    return 0
+
+
+def start_workload(mib, passes, secs):
+    """touch_rate, and the address of its buffer."""
+    proc = subprocess.Popen([os.path.join(DIR, 'touch_rate'), str(mib),
+                             str(passes), str(secs)],
+                            stdout=subprocess.PIPE, text=True)
+    addr = int(proc.stdout.readline(), 16)
+    return proc, addr
+
+
+def stop(proc):
+    proc.kill()
+    proc.wait()
+
+
+def pfns(pid, addr, nr):
+    """Frame numbers of the present pages of a range."""
+    with open('/proc/%d/pagemap' % pid, 'rb') as f:
+        f.seek(addr // PAGE * 8)
+        ents = struct.unpack('<%dQ' % nr, f.read(nr * 8))
+    return [e & ((1 << 55) - 1) for e in ents if e >> 63 & 1]
+
+
+def lru_pages(pid, addr, nr):
+    """(pages on an LRU list, pages on an active one) of a range."""
+    lru = active = 0
+    with open('/proc/kpageflags', 'rb') as kf:
+        for pfn in pfns(pid, addr, nr):
+            kf.seek(pfn * 8)
+            (flags,) = struct.unpack('<Q', kf.read(8))
+            if flags >> KPF_LRU & 1:
+                lru += 1
+                active += flags >> KPF_ACTIVE & 1
+    return lru, active
+
+
+def zram_swap_on():
+    """Set up 1 GiB of zram swap; return the device, or None."""
+    if not os.path.exists('/sys/block/zram0'):
+        try:
+            read('/sys/class/zram-control/hot_add')
+        except OSError:
+            return None
+    try:
+        write('/sys/block/zram0/disksize', 1 << 30)
+        subprocess.run(['mkswap', '/dev/zram0'], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(['swapon', '/dev/zram0'], check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print('# zram swap: %s' % e)
+        return None
+    return '/dev/zram0'
+
+
+def zram_swap_off(dev):
+    subprocess.run(['swapoff', dev])
+    write('/sys/block/zram0/reset', 1)
+
+
+def wait_for(cond, secs):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(1)
+    return cond()
+
+
+def test_reclaim():
+    mod = 'damon_reclaim'
+    dev = zram_swap_on()
+    if not dev:
+        for d in ('swap grows', 'RSS shrinks', 'pswpout rises'):
+            report(False, 'damon_reclaim: %s (no zram swap)' % d)
+        return
+    mib = 64
+    proc, addr = start_workload(mib, 0.001, 600)	# written once, then idle
+    old = {}
+    try:
+        rss0, pswpout0 = status(proc.pid, 'VmRSS'), vmstat('pswpout')
+        # Monitor the physical span of the buffer: by default only the
+        # biggest System RAM resource is, and it may not hold the buffer.
+        frames = pfns(proc.pid, addr, (mib << 20) // PAGE)
+        params = dict(ALWAYS_ON_WMARKS, min_age=1000000, quota_ms=200,
+                      wmarks_interval=100000,
+                      monitor_region_start=min(frames) * PAGE,
+                      monitor_region_end=(max(frames) + 1) * PAGE)
+        old = set_params(mod, params)
+        write(os.path.join(param_dir(mod), 'enabled'), 'Y')
+        swapped = wait_for(
+            lambda: status(proc.pid, 'VmSwap') >= (mib << 20) // 2, 40)
+        rss1, pswpout1 = status(proc.pid, 'VmRSS'), vmstat('pswpout')
+        print('# VmRSS %d -> %d KiB, VmSwap %d KiB, pswpout +%d' %
+              (rss0 >> 10, rss1 >> 10, status(proc.pid, 'VmSwap') >> 10,
+               pswpout1 - pswpout0))
+        for k in ('enabled', 'kdamond_pid', 'nr_reclaim_tried_regions',
+                  'bytes_reclaim_tried_regions', 'bytes_reclaimed_regions',
+                  'nr_quota_exceeds', 'monitor_region_start',
+                  'monitor_region_end'):
+            print('# %s: %s' % (k, read(os.path.join(param_dir(mod), k))))
+        report(swapped, 'damon_reclaim: half of a cold buffer swapped out')
+        report(rss0 - rss1 >= (mib << 20) // 2,
+               'damon_reclaim: RSS shrinks by half of the buffer')
+        report(pswpout1 - pswpout0 >= (mib << 20) // 2 // PAGE,
+               'damon_reclaim: pswpout rises')
+    finally:
+        write(os.path.join(param_dir(mod), 'enabled'), 'N')
+        set_params(mod, old)
+        stop(proc)
+        zram_swap_off(dev)
+
+
+def test_lru_sort():
+    mod = 'damon_lru_sort'
+    mib = 32
+    nr = (mib << 20) // PAGE
+    proc, addr = start_workload(mib, 20, 600)
+    old = {}
+    try:
+        lru0, active0 = lru_pages(proc.pid, addr, nr)
+        # A sample every 50 ms sees the 20 passes a second every time.
+        params = dict(ALWAYS_ON_WMARKS, sample_interval=50000,
+                      aggr_interval=1000000, wmarks_interval=100000)
+        old = set_params(mod, params)
+        write(os.path.join(param_dir(mod), 'enabled'), 'Y')
+        wait_for(lambda: lru_pages(proc.pid, addr, nr)[1] >= nr * 3 // 4,
+                 40)
+        lru1, active1 = lru_pages(proc.pid, addr, nr)
+        print('# of %d pages: on LRU %d -> %d, active %d -> %d' %
+              (nr, lru0, lru1, active0, active1))
+        report(active0 <= nr // 4,
+               'damon_lru_sort: the hot buffer starts inactive')
+        report(active1 >= nr * 3 // 4,
+               'damon_lru_sort: three quarters of it end up active')
+    finally:
+        write(os.path.join(param_dir(mod), 'enabled'), 'N')
+        set_params(mod, old)
+        stop(proc)
+
+
+def main():
+    print('TAP version 13')
+    if os.geteuid() != 0:
+        print('1..0 # SKIP must be run as root')
+        return KSFT_SKIP
+    for mod in ('damon_reclaim', 'damon_lru_sort'):
+        if not os.path.isdir(param_dir(mod)):
+            print('1..0 # SKIP %s is not built in' % mod)
+            return KSFT_SKIP
+    if subprocess.run(['pgrep', '-x', r'kdamond\..*'],
+                      stdout=subprocess.DEVNULL).returncode == 0:
+        print('1..0 # SKIP a kdamond is already running')
+        return KSFT_SKIP
+    print('1..5')
+    test_reclaim()
+    test_lru_sort()
+    return KSFT_PASS if all(results) else KSFT_FAIL
+
+
+if __name__ == '__main__':
+    sys.exit(main())
