@@ -333,15 +333,8 @@ static struct damon_module lru_sort = {
 
 /* ===== User interface: enabled, commit_inputs, kdamond_pid ===== */
 
-module_param_cb(enabled, &damon_module_enabled_ops, &lru_sort, 0600);
-MODULE_PARM_DESC(enabled, "Enable or disable DAMON_LRU_SORT (default: N)");
-
-module_param_cb(commit_inputs, &damon_module_commit_ops, &lru_sort, 0600);
-MODULE_PARM_DESC(commit_inputs,
-		 "Apply the other parameters to the running DAMON_LRU_SORT");
-
-module_param_cb(kdamond_pid, &damon_module_kdamond_pid_ops, &lru_sort, 0400);
-MODULE_PARM_DESC(kdamond_pid, "PID of DAMON_LRU_SORT's kdamond, or -1");
+DAMON_MODULE_CONTROL_PARAMS(lru_sort, "DAMON_LRU_SORT");
+DAMON_MODULE_COMMIT_PARAM(lru_sort, "DAMON_LRU_SORT");
 
 static int __init damon_lru_sort_init(void)
 {

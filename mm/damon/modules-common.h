@@ -64,6 +64,23 @@ extern const struct kernel_param_ops damon_module_commit_ops;
 extern const struct kernel_param_ops damon_module_kdamond_pid_ops;
 extern const struct kernel_param_ops damon_modules_addr_unit_ops;
 
+/*
+ * DAMON_MODULE_CONTROL_PARAMS() - The "enabled" and "kdamond_pid"
+ * parameters of module @m (a struct damon_module), whose name for humans
+ * is @title.  DAMON_MODULE_COMMIT_PARAM() adds "commit_inputs".
+ */
+#define DAMON_MODULE_CONTROL_PARAMS(m, title)				\
+	module_param_cb(enabled, &damon_module_enabled_ops, &m, 0600);	\
+	MODULE_PARM_DESC(enabled, "Enable or disable " title);		\
+	module_param_cb(kdamond_pid, &damon_module_kdamond_pid_ops, &m,	\
+			0400);						\
+	MODULE_PARM_DESC(kdamond_pid, "PID of " title "'s kdamond, or -1")
+
+#define DAMON_MODULE_COMMIT_PARAM(m, title)				\
+	module_param_cb(commit_inputs, &damon_module_commit_ops, &m, 0600); \
+	MODULE_PARM_DESC(commit_inputs,					\
+			 "Apply the other parameters to the running " title)
+
 int damon_module_init(struct damon_module *m);
 bool damon_module_running(struct damon_module *m);
 int damon_module_kdamond_pid(struct damon_module *m);

@@ -261,15 +261,8 @@ static struct damon_module reclaim = {
 
 /* ===== User interface: enabled, commit_inputs, kdamond_pid ===== */
 
-module_param_cb(enabled, &damon_module_enabled_ops, &reclaim, 0600);
-MODULE_PARM_DESC(enabled, "Enable or disable DAMON_RECLAIM (default: N)");
-
-module_param_cb(commit_inputs, &damon_module_commit_ops, &reclaim, 0600);
-MODULE_PARM_DESC(commit_inputs,
-		 "Apply the other parameters to the running DAMON_RECLAIM");
-
-module_param_cb(kdamond_pid, &damon_module_kdamond_pid_ops, &reclaim, 0400);
-MODULE_PARM_DESC(kdamond_pid, "PID of DAMON_RECLAIM's kdamond, or -1");
+DAMON_MODULE_CONTROL_PARAMS(reclaim, "DAMON_RECLAIM");
+DAMON_MODULE_COMMIT_PARAM(reclaim, "DAMON_RECLAIM");
 
 static int __init damon_reclaim_init(void)
 {

@@ -238,11 +238,7 @@ static struct damon_module stat = {
 
 /* ===== User interface: enabled, kdamond_pid ===== */
 
-module_param_cb(enabled, &damon_module_enabled_ops, &stat, 0600);
-MODULE_PARM_DESC(enabled, "Enable or disable DAMON_STAT");
-
-module_param_cb(kdamond_pid, &damon_module_kdamond_pid_ops, &stat, 0400);
-MODULE_PARM_DESC(kdamond_pid, "PID of DAMON_STAT's kdamond, or -1");
+DAMON_MODULE_CONTROL_PARAMS(stat, "DAMON_STAT");
 
 static int __init damon_stat_init(void)
 {

@@ -16,6 +16,7 @@
 #include <trace/events/damon.h>
 
 #include "../internal.h"
+#include "fake_ops.h"
 
 #define MSZ	DAMON_MIN_REGION_SZ
 
@@ -48,22 +49,15 @@ static void fake_prepare_access_checks(struct damon_ctx *ctx)
 				get_random_u32_below(damon_sz_region(r));
 }
 
+static bool fake_sample_is_hot(const struct damon_region *r)
+{
+	return r->sampling_addr >= fake.hot_start &&
+		r->sampling_addr < fake.hot_end;
+}
+
 static unsigned int fake_check_accesses(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-	unsigned int max_nr = 0;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t) {
-			bool hot = r->sampling_addr >= fake.hot_start &&
-				r->sampling_addr < fake.hot_end;
-
-			damon_update_region_access_rate(r, hot, &ctx->attrs);
-			max_nr = max(max_nr, r->nr_accesses);
-		}
-	}
-	return max_nr;
+	return damon_test_sample_all(ctx, fake_sample_is_hot);
 }
 
 static bool fake_target_valid(struct damon_target *t)

@@ -14,6 +14,7 @@
 
 #include "../damos.h"
 #include "../internal.h"
+#include "fake_ops.h"
 
 #define MSZ	DAMON_MIN_REGION_SZ
 
@@ -629,20 +630,15 @@ static void damon_schemes_target_filter(struct kunit *test)
 
 /* ===== On a running kdamond ===== */
 
+static bool fake_always(const struct damon_region *r)
+{
+	return true;
+}
+
 /* Every sampled address is accessed. */
 static unsigned int fake_check_all(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-	unsigned int max_nr = 0;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t) {
-			damon_update_region_access_rate(r, true, &ctx->attrs);
-			max_nr = max(max_nr, r->nr_accesses);
-		}
-	}
-	return max_nr;
+	return damon_test_sample_all(ctx, fake_always);
 }
 
 static void stop_ctx(void *ctx)
