@@ -12,7 +12,12 @@
  * CPU and yielding in a loop makes the scheduler switch address spaces all
  * the time, which reloads it.
  *
- * Usage: ops_hot_cold [seconds]	(default 10)
+ * The ranges are made of base pages by default; "thp" asks for
+ * transparent huge pages (MADV_HUGEPAGE; the ranges are 2 MiB aligned) and
+ * "hugetlb" maps them from the hugetlb pool (MAP_HUGETLB; the pool needs 8
+ * free default-sized huge pages per range).
+ *
+ * Usage: ops_hot_cold [seconds [page|thp|hugetlb]]	(default 10, page)
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -28,16 +33,26 @@
 #define COLD_ADDR	0x600010000000UL
 #define RANGE_SZ	(8UL << 20)
 
-static char *map_fixed(unsigned long addr)
-{
-	char *p = mmap((void *)addr, RANGE_SZ, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		       -1, 0);
+enum backing { BASE_PAGES, THP, HUGETLB };
 
+static char *map_fixed(unsigned long addr, enum backing backing)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	char *p;
+
+	if (backing == HUGETLB)
+		flags |= MAP_HUGETLB;
+	p = mmap((void *)addr, RANGE_SZ, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p != (char *)addr)
 		exit(1);
-	/* Keep khugepaged from replacing cold pages with fresh ones. */
-	madvise(p, RANGE_SZ, MADV_NOHUGEPAGE);
+	/*
+	 * With base pages, keep khugepaged from replacing cold pages with
+	 * fresh ones; with THP, fault in huge pages right away.
+	 */
+	if (backing == BASE_PAGES)
+		madvise(p, RANGE_SZ, MADV_NOHUGEPAGE);
+	else if (backing == THP && madvise(p, RANGE_SZ, MADV_HUGEPAGE))
+		exit(1);
 	memset(p, 1, RANGE_SZ);
 	return p;
 }
@@ -45,10 +60,21 @@ static char *map_fixed(unsigned long addr)
 int main(int argc, char **argv)
 {
 	int secs = argc > 1 ? atoi(argv[1]) : 10;
+	const char *mode = argc > 2 ? argv[2] : "page";
+	enum backing backing;
 	volatile char *hot;
 	time_t end;
 	cpu_set_t cpu0;
 	pid_t child;
+
+	if (!strcmp(mode, "page"))
+		backing = BASE_PAGES;
+	else if (!strcmp(mode, "thp"))
+		backing = THP;
+	else if (!strcmp(mode, "hugetlb"))
+		backing = HUGETLB;
+	else
+		return 2;
 
 	CPU_ZERO(&cpu0);
 	CPU_SET(0, &cpu0);
@@ -61,8 +87,8 @@ int main(int argc, char **argv)
 			sched_yield();
 	}
 
-	hot = map_fixed(HOT_ADDR);
-	map_fixed(COLD_ADDR);
+	hot = map_fixed(HOT_ADDR, backing);
+	map_fixed(COLD_ADDR, backing);
 
 	end = time(NULL) + secs;
 	while (time(NULL) < end) {

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Do the operation sets see which memory a process uses?
+
+Runs ops_hot_cold (an 8 MiB range touched all the time, an 8 MiB range
+written once and then left alone, both at fixed virtual addresses) with
+each kind of backing memory, and monitors exactly the two ranges: for
+paddr, the physical frames behind them, found through /proc/<pid>/pagemap;
+for vaddr, the two virtual ranges.  A "stat" scheme that matches every
+region then gives a snapshot of the regions with their access counts
+(update_schemes_tried_regions).
+
+Each range (for paddr, each run of contiguous frames) becomes one
+monitoring region, minus its last page: no two regions touch, so a hot
+region is never merged with a cold neighbour and every region stays purely
+hot or purely cold.
+
+Cases: paddr on base pages and on transparent huge pages (rmap walks of
+PTE and PMD mappings); vaddr on transparent huge pages (PMD Accessed bit)
+and on hugetlb pages.  vaddr on base pages is covered by the
+damon_vaddr_live KUnit suite (ops_live_kunit.sh).
+
+Pass: most of the hot range's monitored bytes are seen accessed, and
+almost none of the cold range's.
+"""
+
+import os
+import struct
+import subprocess
+import sys
+import time
+
+KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+ADMIN = '/sys/kernel/mm/damon/admin'
+K = ADMIN + '/kdamonds/0'
+C = K + '/contexts/0'
+S = C + '/schemes/0'
+
+HOT_ADDR, COLD_ADDR, RANGE_SZ = 0x600000000000, 0x600010000000, 8 << 20
+PAGE = os.sysconf('SC_PAGE_SIZE')
+ULONG_MAX = 2**64 - 1
+
+# Thresholds: fractions of monitored bytes seen accessed in the snapshot.
+HOT_MIN, COLD_MAX = 0.5, 0.1
+
+
+def write(path, val):
+    with open(path, 'w') as f:
+        f.write('%s\n' % val)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def frames(pid, addr):
+    """Physical frame numbers behind [addr, addr + RANGE_SZ) of pid."""
+    pfns = []
+    with open('/proc/%d/pagemap' % pid, 'rb') as f:
+        f.seek(addr // PAGE * 8)
+        data = f.read(RANGE_SZ // PAGE * 8)
+    for (ent,) in struct.iter_unpack('<Q', data):
+        if ent >> 63 & 1:
+            pfns.append(ent & ((1 << 55) - 1))
+    return pfns
+
+
+def runs(pfns):
+    """Byte ranges of contiguous frames, each without its last page."""
+    out = []
+    pfns = sorted(set(pfns))
+    start = prev = None
+    for p in pfns + [None]:
+        if p is not None and prev is not None and p == prev + 1:
+            prev = p
+            continue
+        if start is not None and prev > start:
+            out.append((start * PAGE, prev * PAGE))
+        start = prev = p
+    return out
+
+
+def covered(ranges, regions):
+    """Bytes of ranges that lie in regions with nr_accesses > 0."""
+    hit = 0
+    for s, e in ranges:
+        for rs, re, nr in regions:
+            if nr and rs < e and s < re:
+                hit += min(e, re) - max(s, rs)
+    return hit
+
+
+def stage(ops, ranges, pid=None):
+    write(ADMIN + '/kdamonds/nr_kdamonds', 1)
+    write(K + '/contexts/nr_contexts', 1)
+    write(C + '/operations', ops)
+    write(C + '/monitoring_attrs/nr_regions/min', 10)
+    write(C + '/monitoring_attrs/nr_regions/max', max(1000, 2 * len(ranges)))
+    write(C + '/targets/nr_targets', 1)
+    if pid is not None:
+        write(C + '/targets/0/pid_target', pid)
+    write(C + '/targets/0/regions/nr_regions', len(ranges))
+    for i, (s, e) in enumerate(ranges):
+        write(C + '/targets/0/regions/%d/start' % i, s)
+        write(C + '/targets/0/regions/%d/end' % i, e)
+    write(C + '/schemes/nr_schemes', 1)
+    write(S + '/action', 'stat')
+    for knob in ('sz', 'nr_accesses', 'age'):
+        write(S + '/access_pattern/%s/max' % knob, ULONG_MAX)
+
+
+def snapshot():
+    write(K + '/state', 'update_schemes_tried_regions')
+    d = S + '/tried_regions'
+    regions = []
+    for name in os.listdir(d):
+        if name.isdigit():
+            regions.append((int(read('%s/%s/start' % (d, name))),
+                            int(read('%s/%s/end' % (d, name))),
+                            int(read('%s/%s/nr_accesses' % (d, name)))))
+    return regions
+
+
+def anon_huge_bytes(pid):
+    with open('/proc/%d/smaps_rollup' % pid) as f:
+        for line in f:
+            if line.startswith('AnonHugePages:'):
+                return int(line.split()[1]) << 10
+    return 0
+
+
+def measure(ops, hot, cold, pid):
+    """Fractions of the hot and cold ranges seen accessed."""
+    stage(ops, sorted(hot + cold), None if ops == 'paddr' else pid)
+    write(K + '/state', 'on')
+    try:
+        time.sleep(5)
+        regions = snapshot()
+    finally:
+        write(K + '/state', 'off')
+        write(ADMIN + '/kdamonds/nr_kdamonds', 0)
+    hot_sz = sum(e - s for s, e in hot)
+    cold_sz = sum(e - s for s, e in cold)
+    return (len(regions), covered(hot, regions) / hot_sz,
+            covered(cold, regions) / cold_sz)
+
+
+def one_case(nr, ops, backing):
+    desc = '%s tells the hot range from the cold one (%s)' % (ops, backing)
+    proc = subprocess.Popen([WORKLOAD, '30', backing])
+    try:
+        time.sleep(2)	# both ranges written
+        if proc.poll() is not None:
+            print('ok %d %s # SKIP cannot map the ranges' % (nr, desc))
+            return True
+        if backing == 'thp' and anon_huge_bytes(proc.pid) < RANGE_SZ:
+            print('ok %d %s # SKIP no transparent huge pages' % (nr, desc))
+            return True
+        if ops == 'paddr':
+            hot = runs(frames(proc.pid, HOT_ADDR))
+            cold = runs(frames(proc.pid, COLD_ADDR))
+        else:
+            hot = [(HOT_ADDR, HOT_ADDR + RANGE_SZ - PAGE)]
+            cold = [(COLD_ADDR, COLD_ADDR + RANGE_SZ - PAGE)]
+        hot_sz = sum(e - s for s, e in hot)
+        cold_sz = sum(e - s for s, e in cold)
+        print('# %s/%s: hot %d runs, %d KiB; cold %d runs, %d KiB' %
+              (ops, backing, len(hot), hot_sz >> 10, len(cold),
+               cold_sz >> 10))
+        if hot_sz < RANGE_SZ // 4 or cold_sz < RANGE_SZ // 4:
+            print('not ok %d %s # too fragmented in physical memory' %
+                  (nr, desc))
+            return False
+        nr_regions, hot_frac, cold_frac = measure(ops, hot, cold, proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    ok = hot_frac >= HOT_MIN and cold_frac <= COLD_MAX
+    print('# %d regions; seen accessed: hot %.2f, cold %.2f' %
+          (nr_regions, hot_frac, cold_frac))
+    print('%sok %d %s' % ('' if ok else 'not ', nr, desc))
+    return ok
+
+
+CASES = [('paddr', 'page'), ('paddr', 'thp'), ('vaddr', 'thp'),
+         ('vaddr', 'hugetlb')]
+# Default-sized huge pages the hugetlb case needs: 8 MiB per range.
+HUGETLB_PAGES = 16
+
+
+def main():
+    print('TAP version 13')
+    if os.geteuid() != 0:
+        print('1..0 # SKIP must be run as root')
+        return KSFT_SKIP
+    if not os.path.isdir(ADMIN + '/kdamonds'):
+        print('1..0 # SKIP no DAMON sysfs interface')
+        return KSFT_SKIP
+    print('1..%d' % len(CASES))
+    # Keep automatic NUMA balancing from moving the pages we located.
+    try:
+        write('/proc/sys/kernel/numa_balancing', 0)
+    except OSError:
+        pass
+    nr_huge = read('/proc/sys/vm/nr_hugepages')
+    write('/proc/sys/vm/nr_hugepages', HUGETLB_PAGES)
+    try:
+        ok = [one_case(i + 1, ops, backing)
+              for i, (ops, backing) in enumerate(CASES)]
+    finally:
+        write('/proc/sys/vm/nr_hugepages', nr_huge)
+    return KSFT_PASS if all(ok) else KSFT_FAIL
+
+
+WORKLOAD = os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                        'ops_hot_cold')
+
+if __name__ == '__main__':
+    sys.exit(main())
