@@ -1365,7 +1365,8 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
  * @ctx:	The context.
  *
  * Scales the sampling and aggregation intervals together (their ratio,
- * and hence the meaning of nr_accesses, is kept) and emits
+ * and hence the meaning of nr_accesses, is kept), rescales the regions'
+ * ages to the new aggregation interval and emits
  * damon_monitor_intervals_tune.
  *
  * Context: Caller owns @ctx.
@@ -1373,6 +1374,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 void damon_tune_intervals_step(struct damon_ctx *ctx)
 {
 	struct damon_attrs *attrs = &ctx->attrs;
+	struct damon_attrs old = *attrs;
 	unsigned long sample_us;
 
 	sample_us = damon_tuned_sample_us(&attrs->intervals_goal,
@@ -1383,6 +1385,12 @@ void damon_tune_intervals_step(struct damon_ctx *ctx)
 	ctx->max_nr_samples_sum = 0;
 	attrs->sample_interval = sample_us;
 	attrs->aggr_interval = sample_us * attrs->aggr_samples;
+	/*
+	 * Ages count aggregation intervals: keep them meaning the same time,
+	 * or a region would look idle for far longer than DAMON has watched
+	 * it once the intervals grow.
+	 */
+	damon_rescale_regions(ctx, &old, attrs);
 	ctx->next_ops_update_sis = ctx->passed_sample_intervals +
 		damon_us_to_sis(attrs, attrs->ops_update_interval);
 	trace_damon_monitor_intervals_tune(sample_us);

@@ -606,6 +606,37 @@ static void damon_core_tune_keeps_ratio(struct kunit *test)
 	damon_destroy_ctx(ctx);
 }
 
+/* Growing the intervals must not make regions look idle for longer. */
+static void damon_core_tune_rescales_ages(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	struct damon_target *t;
+	struct damon_region *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	t = damon_new_target();
+	r = damon_new_region(0, 100 * MSZ);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_target(ctx, t);
+	damon_add_region(r, t);
+	r->age = 10;
+	r->nr_accesses = 3;
+	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
+		.access_bp = 400, .aggrs = 3,
+		.min_sample_us = 1000, .max_sample_us = 100000,
+	};
+	/* no access seen: the intervals double, 100 ms -> 200 ms */
+	ctx->nr_accesses_sum = 0;
+	ctx->max_nr_samples_sum = 1000;
+	damon_tune_intervals_step(ctx);
+	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000);
+	KUNIT_EXPECT_EQ(test, r->age, 5);
+	/* samples per aggregation are unchanged, and so is nr_accesses */
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 3);
+	damon_destroy_ctx(ctx);
+}
+
 static void damon_core_start_stop_busy(struct kunit *test)
 {
 	struct damon_ctx *a, *b;
@@ -1152,6 +1183,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_call_walk_stopped),
 	KUNIT_CASE(damon_core_tune_direction),
 	KUNIT_CASE(damon_core_tune_keeps_ratio),
+	KUNIT_CASE(damon_core_tune_rescales_ages),
 	KUNIT_CASE(damon_core_start_stop_busy),
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),

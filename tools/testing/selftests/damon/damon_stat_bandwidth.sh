@@ -9,6 +9,8 @@
 # 1.3x once tuned (see Documentation/admin-guide/mm/damon/stat.rst);
 # readings during the first 20 s are lower, and with a slow workload a
 # single reading can be 0 because only a few big regions are sampled.
+# Also: no memory can have been idle for longer than DAMON_STAT has run,
+# however its intervals were tuned meanwhile.
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
@@ -27,11 +29,12 @@ if pgrep -x 'kdamond\..*' >/dev/null; then
 	exit "$KSFT_SKIP"
 fi
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
 
 "$DIR/touch_rate" $MIB $PASSES 60 &
 workload=$!
 trap 'kill $workload 2>/dev/null; echo N > $P/enabled' EXIT
+start=$(date +%s%N)
 echo Y > $P/enabled
 damon_expect_read "damon_stat starts" $P/enabled Y
 
@@ -48,6 +51,12 @@ ktap_test_result "median estimate is at least 1/$FACTOR of the true bandwidth" \
 	[ "$median" -ge $((want / FACTOR)) ]
 ktap_test_result "median estimate is at most $FACTOR times the true bandwidth" \
 	[ "$median" -le $((want * FACTOR)) ]
+
+ran_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+idlest=$(cut -d, -f101 $P/memory_idle_ms_percentiles)
+ktap_print_msg "ran $ran_ms ms; the idlest memory was idle for $idlest ms"
+ktap_test_result "no memory idle for longer than DAMON_STAT has run" \
+	[ "$idlest" -le "$ran_ms" ]
 
 kill $workload
 wait $workload 2>/dev/null
