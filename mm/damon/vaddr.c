@@ -473,8 +473,14 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
  * What "applied" promises depends on the action:
  *
  * - %DAMOS_WILLNEED: read-ahead of the file pages, or swap-in of the
- *   anonymous pages, was started; it has not necessarily completed.
- * - %DAMOS_COLD: the mapped pages were moved to their inactive LRU list.
+ *   anonymous pages, was started; it has not necessarily completed.  The
+ *   kernel reads at most a read-ahead window of a file (the larger of the
+ *   device's optimal I/O size and the file's read-ahead size) per call,
+ *   from the start of the mapped range: a bigger region is read in over
+ *   several applications, as its boundaries move.
+ * - %DAMOS_COLD: the process's pages lost their accessed state and were
+ *   moved to the inactive LRU lists; pages shared with other processes are
+ *   left alone (the same holds for pageout).
  * - %DAMOS_PAGEOUT: the pages were handed to reclaim.  Pages reclaim could
  *   not free (shared, pinned, no swap space for anonymous ones) count as
  *   well: knowing how many were really freed would cost a second walk.
@@ -488,8 +494,8 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
  * applied: e.g. cold and pageout refuse mlock()ed, hugetlb and PFN
  * mappings; hugepage, nohugepage and collapse fail without THP support.
  * madvise checks its permissions against the kdamond, a kernel thread
- * with every capability, so e.g. pageout also reclaims shared file pages
- * the target process could not have paged out itself.
+ * with every capability, so e.g. pageout also pages out shared mappings of
+ * files the process cannot write, which its own madvise() would skip.
  *
  * The operation filters (anon, memcg, young, ...) are evaluated by paddr
  * only: vaddr ignores them and reports no byte as having passed them.
@@ -568,15 +574,17 @@ static unsigned long advised_bytes(int advice, unsigned long start,
 static unsigned long damon_va_advise(struct damon_target *t,
 				     struct damon_region *r, int advice)
 {
+	/* madvise() works on whole pages: only those inside @r */
+	unsigned long addr = PAGE_ALIGN(r->ar.start);
+	unsigned long end = PAGE_ALIGN_DOWN(r->ar.end);
 	struct damon_addr_range next;
-	unsigned long addr = r->ar.start, applied = 0;
+	unsigned long applied = 0;
 	struct mm_struct *mm;
 
 	mm = damon_va_get_mm(t);
 	if (!mm)
 		return 0;
-	while (addr < r->ar.end &&
-	       next_mapped_range(mm, addr, r->ar.end, &next)) {
+	while (addr < end && next_mapped_range(mm, addr, end, &next)) {
 		if (!do_madvise(mm, next.start, next.end - next.start, advice))
 			applied += advised_bytes(advice, next.start, next.end);
 		addr = next.end;

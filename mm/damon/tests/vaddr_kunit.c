@@ -368,27 +368,28 @@ static void damon_vaddr_many_mappings(struct kunit *test)
 }
 
 struct advice_case {
+	const char *name;
 	enum damos_action action;
 	int advice;		/* -EINVAL: not an madvise() action */
 };
 
 static const struct advice_case advice_cases[] = {
-	{ DAMOS_WILLNEED, MADV_WILLNEED },
-	{ DAMOS_COLD, MADV_COLD },
-	{ DAMOS_PAGEOUT, MADV_PAGEOUT },
-	{ DAMOS_HUGEPAGE, MADV_HUGEPAGE },
-	{ DAMOS_NOHUGEPAGE, MADV_NOHUGEPAGE },
-	{ DAMOS_COLLAPSE, MADV_COLLAPSE },
-	{ DAMOS_LRU_PRIO, -EINVAL },
-	{ DAMOS_LRU_DEPRIO, -EINVAL },
-	{ DAMOS_MIGRATE_HOT, -EINVAL },
-	{ DAMOS_MIGRATE_COLD, -EINVAL },
-	{ DAMOS_STAT, -EINVAL },
+	{ "willneed", DAMOS_WILLNEED, MADV_WILLNEED },
+	{ "cold", DAMOS_COLD, MADV_COLD },
+	{ "pageout", DAMOS_PAGEOUT, MADV_PAGEOUT },
+	{ "hugepage", DAMOS_HUGEPAGE, MADV_HUGEPAGE },
+	{ "nohugepage", DAMOS_NOHUGEPAGE, MADV_NOHUGEPAGE },
+	{ "collapse", DAMOS_COLLAPSE, MADV_COLLAPSE },
+	{ "lru_prio", DAMOS_LRU_PRIO, -EINVAL },
+	{ "lru_deprio", DAMOS_LRU_DEPRIO, -EINVAL },
+	{ "migrate_hot", DAMOS_MIGRATE_HOT, -EINVAL },
+	{ "migrate_cold", DAMOS_MIGRATE_COLD, -EINVAL },
+	{ "stat", DAMOS_STAT, -EINVAL },
 };
 
 static void advice_case_desc(const struct advice_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "action %d", c->action);
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
 
 KUNIT_ARRAY_PARAM(advice, advice_cases, advice_case_desc);
