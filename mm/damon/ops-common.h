@@ -70,6 +70,7 @@ unsigned int damon_va_layout_ranges(const struct damon_va_layout *layout,
 int damon_va_apply_layout(struct damon_target *t,
 			  const struct damon_va_layout *layout,
 			  unsigned long min_region_sz);
+int damon_va_action_advice(enum damos_action action);
 #endif
 
 #endif /* _MM_DAMON_OPS_COMMON_H */

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "damon: " fmt
 
 #include <linux/hugetlb.h>
+#include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
@@ -457,9 +458,145 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 
 /* ===== Schemes ===== */
 
+/**
+ * DOC: DAMOS actions on a process address space
+ *
+ * The actions vaddr and fvaddr support are madvise() advice applied to the
+ * target process's address space, through the same do_madvise() path the
+ * process_madvise() system call takes for another process.  The mm is
+ * pinned only while one region is advised.
+ *
+ * The region is advised one mapping (VMA) at a time, and the bytes
+ * "applied" are those of the mappings for which madvise succeeded.  A
+ * region that covers a hole between mappings, as vaddr's regions often do,
+ * thereby still counts its mapped part; unmapped memory never counts.
+ * What "applied" promises depends on the action:
+ *
+ * - %DAMOS_WILLNEED: read-ahead of the file pages, or swap-in of the
+ *   anonymous pages, was started; it has not necessarily completed.  The
+ *   kernel reads at most a read-ahead window of a file (the larger of the
+ *   device's optimal I/O size and the file's read-ahead size) per call,
+ *   from the start of the mapped range: a bigger region is read in over
+ *   several applications, as its boundaries move.
+ * - %DAMOS_COLD: the process's pages lost their accessed state and were
+ *   moved to the inactive LRU lists; pages shared with other processes are
+ *   left alone (the same holds for pageout).
+ * - %DAMOS_PAGEOUT: the pages were handed to reclaim.  Pages reclaim could
+ *   not free (shared, pinned, no swap space for anonymous ones) count as
+ *   well: knowing how many were really freed would cost a second walk.
+ * - %DAMOS_HUGEPAGE, %DAMOS_NOHUGEPAGE: the mapping's THP flag was set.
+ * - %DAMOS_COLLAPSE: every PMD-sized, aligned block of the mapping that
+ *   lies entirely in the region is now a huge page; only those blocks
+ *   count (madvise succeeds vacuously on the rest).  The kernel collapses
+ *   synchronously, in the kdamond.
+ *
+ * Failures are not reported, they only make the mapping count as not
+ * applied: e.g. cold and pageout refuse mlock()ed, hugetlb and PFN
+ * mappings; hugepage, nohugepage and collapse fail without THP support.
+ * madvise checks its permissions against the kdamond, a kernel thread
+ * with every capability, so e.g. pageout also pages out shared mappings of
+ * files the process cannot write, which its own madvise() would skip.
+ *
+ * The operation filters (anon, memcg, young, ...) are evaluated by paddr
+ * only: vaddr ignores them and reports no byte as having passed them.
+ */
+
+/**
+ * damon_va_action_advice() - The madvise() advice that implements an action.
+ * @action:	A DAMOS action.
+ *
+ * Context: Any context.
+ * Return: The MADV_* value for @action, or -EINVAL if @action is not
+ * implemented by madvise().
+ */
+VISIBLE_IF_KUNIT int damon_va_action_advice(enum damos_action action)
+{
+	switch (action) {
+	case DAMOS_WILLNEED:
+		return MADV_WILLNEED;
+	case DAMOS_COLD:
+		return MADV_COLD;
+	case DAMOS_PAGEOUT:
+		return MADV_PAGEOUT;
+	case DAMOS_HUGEPAGE:
+		return MADV_HUGEPAGE;
+	case DAMOS_NOHUGEPAGE:
+		return MADV_NOHUGEPAGE;
+	case DAMOS_COLLAPSE:
+		return MADV_COLLAPSE;
+	default:
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_va_action_advice);
+
 /*
- * The DAMOS actions come with the DAMOS engine; until then only
- * %DAMOS_STAT, which does nothing by definition, "applies".
+ * The part of [@start, @end) that the first mapping at or after @start
+ * covers, in @next; false if no mapping is left in the range.  The mapping
+ * may change as soon as mmap_lock is dropped: do_madvise() looks again.
+ */
+static bool next_mapped_range(struct mm_struct *mm, unsigned long start,
+			      unsigned long end, struct damon_addr_range *next)
+{
+	struct vm_area_struct *vma;
+	bool found = false;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, start);
+	if (vma && vma->vm_start < end) {
+		next->start = max(start, vma->vm_start);
+		next->end = min(end, vma->vm_end);
+		found = true;
+	}
+	mmap_read_unlock(mm);
+	return found;
+}
+
+/* The bytes of [@start, @end) that @advice succeeding is worth. */
+static unsigned long advised_bytes(int advice, unsigned long start,
+				   unsigned long end)
+{
+	if (advice == MADV_COLLAPSE) {
+		start = ALIGN(start, PMD_SIZE);
+		end = ALIGN_DOWN(end, PMD_SIZE);
+	}
+	return start < end ? end - start : 0;
+}
+
+/*
+ * Advise the mapped parts of @r one mapping at a time, so that a hole in
+ * the region neither fails the whole call (do_madvise() would return
+ * -ENOMEM) nor counts as applied.
+ *
+ * Context: Process context, no lock held: do_madvise() takes mmap_lock,
+ * may sleep, and for collapse may even compact and allocate huge pages.
+ */
+static unsigned long damon_va_advise(struct damon_target *t,
+				     struct damon_region *r, int advice)
+{
+	/* madvise() works on whole pages: only those inside @r */
+	unsigned long addr = PAGE_ALIGN(r->ar.start);
+	unsigned long end = PAGE_ALIGN_DOWN(r->ar.end);
+	struct damon_addr_range next;
+	unsigned long applied = 0;
+	struct mm_struct *mm;
+
+	mm = damon_va_get_mm(t);
+	if (!mm)
+		return 0;
+	while (addr < end && next_mapped_range(mm, addr, end, &next)) {
+		if (!do_madvise(mm, next.start, next.end - next.start, advice))
+			applied += advised_bytes(advice, next.start, next.end);
+		addr = next.end;
+		cond_resched();
+	}
+	mmput(mm);
+	return applied;
+}
+
+/*
+ * Return the bytes of @r the action was applied to (see "DAMOS actions on
+ * a process address space" above); vaddr's address unit is always a byte.
  */
 static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
@@ -467,10 +604,24 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damos *s,
 					   unsigned long *sz_filter_passed)
 {
-	*sz_filter_passed = 0;
-	if (s->action == DAMOS_STAT)
+	*sz_filter_passed = 0;	/* no operation filters on vaddr */
+
+	switch (s->action) {
+	case DAMOS_WILLNEED:
+	case DAMOS_COLD:
+	case DAMOS_PAGEOUT:
+	case DAMOS_HUGEPAGE:
+	case DAMOS_NOHUGEPAGE:
+	case DAMOS_COLLAPSE:
+		return damon_va_advise(t, r, damon_va_action_advice(s->action));
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		return 0;	/* migration: see damon_va_migrate() */
+	case DAMOS_STAT:
 		return damon_sz_region(r);
-	return 0;
+	default:
+		return 0;	/* lru_prio, lru_deprio: paddr only */
+	}
 }
 
 /* ===== Registration ===== */

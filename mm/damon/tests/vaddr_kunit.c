@@ -6,11 +6,16 @@
  * minimum region size) and the update of existing regions when the mappings
  * change.  No process is involved: layouts are fed mapping by mapping, the
  * way the VMA walk feeds them.
+ *
+ * It also checks which madvise() advice each DAMOS action stands for, and
+ * what the actions report without a process to apply them to: the effect
+ * on a live process is checked by selftests/damon/damos_vaddr_actions.sh.
  */
 
 #include <kunit/test.h>
 #include <kunit/visibility.h>
 #include <linux/damon.h>
+#include <linux/mman.h>
 #include <linux/sizes.h>
 
 #include "../ops-common.h"
@@ -28,6 +33,8 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 KUNIT_DEFINE_ACTION_WRAPPER(free_target, damon_free_target,
 			    struct damon_target *);
+KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
+			    struct damon_ctx *);
 
 static struct damon_va_layout layout_of(const struct damon_addr_range *maps,
 					unsigned int nr)
@@ -360,6 +367,94 @@ static void damon_vaddr_many_mappings(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got[2].end, addr);
 }
 
+struct advice_case {
+	const char *name;
+	enum damos_action action;
+	int advice;		/* -EINVAL: not an madvise() action */
+};
+
+static const struct advice_case advice_cases[] = {
+	{ "willneed", DAMOS_WILLNEED, MADV_WILLNEED },
+	{ "cold", DAMOS_COLD, MADV_COLD },
+	{ "pageout", DAMOS_PAGEOUT, MADV_PAGEOUT },
+	{ "hugepage", DAMOS_HUGEPAGE, MADV_HUGEPAGE },
+	{ "nohugepage", DAMOS_NOHUGEPAGE, MADV_NOHUGEPAGE },
+	{ "collapse", DAMOS_COLLAPSE, MADV_COLLAPSE },
+	{ "lru_prio", DAMOS_LRU_PRIO, -EINVAL },
+	{ "lru_deprio", DAMOS_LRU_DEPRIO, -EINVAL },
+	{ "migrate_hot", DAMOS_MIGRATE_HOT, -EINVAL },
+	{ "migrate_cold", DAMOS_MIGRATE_COLD, -EINVAL },
+	{ "stat", DAMOS_STAT, -EINVAL },
+};
+
+static void advice_case_desc(const struct advice_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(advice, advice_cases, advice_case_desc);
+
+/* Each madvise() action maps to its advice, the other actions to none. */
+static void damon_vaddr_action_advice(struct kunit *test)
+{
+	const struct advice_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, damon_va_action_advice(c->action), c->advice);
+}
+
+/* The table above covers every action. */
+static void damon_vaddr_action_advice_covers_all(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(advice_cases), NR_DAMOS_ACTIONS);
+}
+
+/*
+ * Without a process behind the target (it exited, or never was), no action
+ * applies to any byte, except stat which "applies" by doing nothing; and
+ * no byte ever passes operation filters, which vaddr does not have.  Both
+ * vaddr and fvaddr, which share the code, are checked.
+ */
+static void damon_vaddr_actions_without_process(struct kunit *test)
+{
+	static const enum damon_ops_id ids[] = {
+		DAMON_OPS_VADDR, DAMON_OPS_FVADDR
+	};
+	struct damos *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	unsigned int i;
+	int a;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		struct damon_ctx *ctx = damon_new_ctx();
+		struct damon_target *t;
+		struct damon_region *r;
+
+		KUNIT_ASSERT_NOT_NULL(test, ctx);
+		defer(test, destroy_ctx, ctx);
+		if (damon_select_ops(ctx, ids[i]))
+			kunit_skip(test, "ops %d is not registered", ids[i]);
+		t = damon_new_target();
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		damon_add_target(ctx, t);
+		r = damon_new_region(SZ_1M, SZ_2M);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		damon_add_region(r, t);
+
+		for (a = 0; a < NR_DAMOS_ACTIONS; a++) {
+			unsigned long passed = ULONG_MAX;
+			unsigned long applied;
+
+			s->action = a;
+			applied = ctx->ops.apply_scheme(ctx, t, r, s, &passed);
+			KUNIT_EXPECT_EQ_MSG(test, applied,
+					    a == DAMOS_STAT ? SZ_1M : 0,
+					    "ops %d action %d", ids[i], a);
+			KUNIT_EXPECT_EQ_MSG(test, passed, 0,
+					    "ops %d action %d", ids[i], a);
+		}
+	}
+}
+
 static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_vaddr_ranges_leave_out_biggest_holes,
 			 layout_gen_params),
@@ -368,6 +463,9 @@ static struct kunit_case damon_vaddr_test_cases[] = {
 	KUNIT_CASE(damon_vaddr_update_without_change_keeps_regions),
 	KUNIT_CASE(damon_vaddr_update_without_mappings_keeps_regs),
 	KUNIT_CASE(damon_vaddr_many_mappings),
+	KUNIT_CASE_PARAM(damon_vaddr_action_advice, advice_gen_params),
+	KUNIT_CASE(damon_vaddr_action_advice_covers_all),
+	KUNIT_CASE(damon_vaddr_actions_without_process),
 	{}
 };
 
