@@ -300,7 +300,7 @@ def main():
             # KUnit enabled: some of our kselftests run KUnit suites that
             # need user space through KUnit's debugfs files
             phase_selftests(a.kernel, "ours", "damon",
-                            None, None, "none", 300, append="kunit.enable=1")
+                            None, None, "none", 600, append="kunit.enable=1")
         elif ph == "boot":
             phase_selftests(a.kernel, "boot", "damon", None, BOOT_PARAM_TESTS,
                             "none", 300, append="kunit.enable=0 " + BOOT_PARAMS)
