@@ -415,7 +415,7 @@ EXPORT_SYMBOL_IF_KUNIT(damon_ops_filters_allow);
  * damon_pick_dest() - Pick one of weighted migration destinations.
  * @weights:	Relative weights of the destinations.
  * @nr:		Number of destinations; at least one.
- * @key:	What the pick depends on, e.g. a page frame number.
+ * @key:	What the pick depends on, e.g. a folio's offset in its mapping.
  *
  * @key is hashed to a point of [0, sum of @weights) and the destination
  * whose cumulative weight interval holds the point is picked, so that over
@@ -450,11 +450,22 @@ unsigned int damon_pick_dest(const unsigned int *weights, unsigned int nr,
 EXPORT_SYMBOL_IF_KUNIT(damon_pick_dest);
 
 /*
- * The node a scheme migrates the folio at page frame @pfn to: the picked
- * one of &damos->migrate_dests if there are any, else &damos->target_nid.
- * May be NUMA_NO_NODE or any other invalid node id the user gave.
+ * What picks the destination of @folio among weighted ones: its position
+ * in its file or anonymous mapping, which migration keeps.  A key from the
+ * physical address would change with every move and could send a folio
+ * back and forth between the destinations on every apply.
  */
-static int damon_migrate_dest_nid(struct damos *s, unsigned long pfn)
+static unsigned long damon_folio_dest_key(struct folio *folio)
+{
+	return folio->index ^ (unsigned long)READ_ONCE(folio->mapping);
+}
+
+/*
+ * The node @s migrates @folio to: the picked one of &damos->migrate_dests
+ * if there are any, else &damos->target_nid.  May be NUMA_NO_NODE or any
+ * other invalid node id the user gave.
+ */
+static int damon_migrate_dest_nid(struct damos *s, struct folio *folio)
 {
 	struct damos_migrate_dests *md = &s->migrate_dests;
 	unsigned int nid;
@@ -462,7 +473,7 @@ static int damon_migrate_dest_nid(struct damos *s, unsigned long pfn)
 	if (!md->nr_dests)
 		return s->target_nid;
 	nid = md->node_id_arr[damon_pick_dest(md->weight_arr, md->nr_dests,
-					      pfn)];
+					      damon_folio_dest_key(folio))];
 	return nid < MAX_NUMNODES ? nid : NUMA_NO_NODE;
 }
 
@@ -517,9 +528,11 @@ static unsigned int damon_migrate_to_node(struct list_head *folios, int nid)
  * @folios:	Folios isolated with damon_isolate_folio(); emptied.
  * @s:		The scheme (%DAMOS_MIGRATE_HOT or %DAMOS_MIGRATE_COLD).
  *
- * Each folio goes to damon_migrate_dest_nid() of its page frame number:
- * &damos->target_nid, or one of &damos->migrate_dests picked in proportion
- * to the weights (damon_pick_dest()).  The folios are sorted into one batch
+ * Each folio goes to &damos->target_nid, or to one of
+ * &damos->migrate_dests picked in proportion to the weights
+ * (damon_pick_dest()) by the folio's offset in its file or anonymous
+ * mapping, which migration does not change: a folio keeps its destination
+ * from one apply to the next.  The folios are sorted into one batch
  * per destination node, each migrated with one migrate_pages() call that
  * allocates on that node only.  Folios that are already on their
  * destination, whose destination is not an online node, or that failed to
@@ -537,15 +550,21 @@ unsigned long damon_migrate_folios(struct list_head *folios, struct damos *s)
 	int nid;
 
 	while (!list_empty(folios)) {
+		/*
+		 * The first folio always joins the batch, even if its key
+		 * changed meanwhile (truncation), so that the loop ends.
+		 */
 		folio = list_first_entry(folios, struct folio, lru);
-		nid = damon_migrate_dest_nid(s, folio_pfn(folio));
+		nid = damon_migrate_dest_nid(s, folio);
+		list_move_tail(&folio->lru, &batch);
 		list_for_each_entry_safe(folio, next, folios, lru) {
-			if (damon_migrate_dest_nid(s, folio_pfn(folio)) != nid)
-				continue;
+			if (damon_migrate_dest_nid(s, folio) == nid)
+				list_move_tail(&folio->lru, &batch);
+		}
+		/* already there: nothing to do */
+		list_for_each_entry_safe(folio, next, &batch, lru) {
 			if (folio_nid(folio) == nid)
 				list_move_tail(&folio->lru, &stay);
-			else
-				list_move_tail(&folio->lru, &batch);
 		}
 		if (nid != NUMA_NO_NODE && node_online(nid))
 			nr_migrated += damon_migrate_to_node(&batch, nid);

@@ -6,8 +6,8 @@
 # node 0 from inside its own memory cgroup; DAMON monitors the physical
 # range holding the buffer with every region matching, and a memcg ops
 # filter keeps the actions on the workload's pages.  Checked: pageout (to
-# zram swap), lru_deprio and lru_prio, migrate_cold to target_nid and
-# migrate_hot to dests/, filters that exclude the workload (memcg reject,
+# zram swap), lru_deprio and lru_prio, migrate_cold to target_nid,
+# migrate_hot to one dest and migrate_cold to two weighted dests, filters that exclude the workload (memcg reject,
 # anon with matching N), the young filter clearing what it checks, and
 # sz_ops_filter_passed.
 #
@@ -278,11 +278,13 @@ test_migrate() {
 	if [ ! -d /sys/devices/system/node/node1 ]; then
 		ktap_test_skip "migrate_cold to target_nid (one NUMA node)"
 		ktap_test_skip "migrate_hot to dests (one NUMA node)"
+		ktap_test_skip "migrate_cold to weighted dests (one NUMA node)"
 		return
 	fi
 	if ! mostly_on_node 0; then
 		ktap_test_skip "migrate_cold to target_nid (buffer not on node 0)"
 		ktap_test_skip "migrate_hot to dests (buffer not on node 0)"
+		ktap_test_skip "migrate_cold to weighted dests (buffer not on node 0)"
 		return
 	fi
 	stage migrate_cold && only_workload && echo 1 > "$S/target_nid"
@@ -296,6 +298,21 @@ test_migrate() {
 	ktap_test_result "migrate_hot moves the buffer to the one dest, node 0" \
 		run_until 60 mostly_on_node 0
 	refresh_range
+	# equal weights: each node gets about half of what moves
+	stage migrate_cold && only_workload &&
+		echo 2 > "$S/dests/nr_dests" &&
+		echo 0 > "$S/dests/0/id" && echo 1 > "$S/dests/0/weight" &&
+		echo 1 > "$S/dests/1/id" && echo 1 > "$S/dests/1/weight"
+	run_until 30 half_on_node_1
+	echo "# after weighted migration: N0=$(node_pages 0) N1=$(node_pages 1)"
+	ktap_test_result "migrate_cold splits the buffer between equal dests" \
+		half_on_node_1
+	refresh_range
+}
+
+# Between 35% and 65% of the buffer on node 1.
+half_on_node_1() {
+	in_range $(($(node_pages 1) * 100 / BUF_PAGES)) 35 65
 }
 
 setup_zram() {
@@ -360,7 +377,7 @@ if ! start_workload; then
 fi
 echo "# workload $wl_pid: buffer at $(buf_addr), physical range $(wl_range)"
 
-ktap_set_plan 12
+ktap_set_plan 13
 test_lru
 test_excluding_filters
 test_sz_ops_filter_passed
