@@ -497,12 +497,12 @@ static int migrate_pmd_entry(pmd_t *pmd, unsigned long addr,
 		return 0;
 	}
 #endif
-	start = pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-	if (!pte) {	/* the PTE table went away meanwhile: look again */
+	start = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start) {	/* the PTE table went away meanwhile: look again */
 		walk->action = ACTION_AGAIN;
 		return 0;
 	}
-	for (; addr < next; pte++, addr += PAGE_SIZE) {
+	for (pte = start; addr < next; pte++, addr += PAGE_SIZE) {
 		entry = ptep_get(pte);
 		if (!pte_present(entry))
 			continue;
