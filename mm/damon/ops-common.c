@@ -566,7 +566,8 @@ unsigned long damon_migrate_folios(struct list_head *folios, struct damos *s)
 			if (folio_nid(folio) == nid)
 				list_move_tail(&folio->lru, &stay);
 		}
-		if (nid != NUMA_NO_NODE && node_online(nid))
+		/* user input: any int, e.g. beyond MAX_NUMNODES */
+		if (nid >= 0 && nid < MAX_NUMNODES && node_online(nid))
 			nr_migrated += damon_migrate_to_node(&batch, nid);
 		/* what migrate_pages() left, or all if @nid is no node */
 		list_splice_init(&batch, &stay);

@@ -246,6 +246,8 @@ static void damon_pa_walk_region(struct damon_ctx *ctx, struct damon_region *r,
 	u64 sz;
 
 	while (addr < end) {
+		/* a region may span gigabytes of frames that are no folio */
+		cond_resched();
 		folio = damon_get_folio(PHYS_PFN(addr));
 		if (!folio) {
 			addr = PFN_PHYS(PHYS_PFN(addr) + 1);
@@ -262,7 +264,6 @@ static void damon_pa_walk_region(struct damon_ctx *ctx, struct damon_region *r,
 		}
 		folio_put(folio);
 		addr = folio_end;
-		cond_resched();
 	}
 }
 

@@ -390,7 +390,10 @@ static void damon_paddr_madvise_actions_apply_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, passed, 0);
 }
 
-/* Migration to no node (target_nid -1) leaves the folio where it is. */
+/*
+ * Migration to no node (target_nid -1, or an invalid id) leaves the folio
+ * where it is, back on its LRU list.
+ */
 static void damon_paddr_migrate_nowhere(struct kunit *test)
 {
 	struct folio *folio = new_lru_folio(test);
@@ -405,6 +408,13 @@ static void damon_paddr_migrate_nowhere(struct kunit *test)
 	/* put back on its LRU list, on its node */
 	KUNIT_EXPECT_TRUE(test, folio_test_lru(folio));
 	KUNIT_EXPECT_EQ(test, folio_nid(folio), nid);
+
+	/* nor to node ids that are no node at all */
+	s->target_nid = MAX_NUMNODES;
+	KUNIT_EXPECT_EQ(test, apply(ctx, r, s, &passed), 0);
+	s->target_nid = INT_MAX;
+	KUNIT_EXPECT_EQ(test, apply(ctx, r, s, &passed), 0);
+	KUNIT_EXPECT_TRUE(test, folio_test_lru(folio));
 
 	/* nor to the node it is already on */
 	s->target_nid = nid;
