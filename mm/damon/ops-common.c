@@ -6,14 +6,19 @@
 
 #define pr_fmt(fmt) "damon: " fmt
 
+#include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/mmu_notifier.h>
+#include <linux/nodemask.h>
 #include <linux/page_idle.h>
 #include <linux/pagemap.h>
 #include <linux/random.h>
 #include <linux/rmap.h>
+#include <kunit/visibility.h>
 
 #include "../internal.h"
 #include "ops-common.h"
@@ -363,6 +368,213 @@ bool damon_folio_young(struct folio *folio)
 		return true;
 	folio_walk_mappings(folio, folio_young_one, &young);
 	return young;
+}
+
+/* ===== Ops-layer filters ===== */
+
+/**
+ * damon_ops_filters_allow() - Decide whether a scheme's ops filters let its
+ *			       action apply to a piece of memory.
+ * @s:		The scheme; &damos->ops_filters_default_reject must be
+ *		current (damos_set_filters_default()).
+ * @has_type:	Tells whether the memory has the property of a filter's type
+ *		(e.g. "is anonymous"), ignoring &damos_filter->matching.
+ * @arg:	Passed to @has_type; the memory, typically a folio.
+ *
+ * The filters are looked at in order; the first one that is about the
+ * memory (its type's property is present exactly when the filter is
+ * &damos_filter->matching) decides, by its &damos_filter->allow.  Memory
+ * no filter is about gets the layer's default.  @has_type is only called
+ * until a filter decides, which matters for types whose test has a side
+ * effect (%DAMOS_FILTER_TYPE_YOUNG clears what it tests).
+ *
+ * The decision is kept apart from reading folio properties so that it can
+ * be tested without real memory.
+ *
+ * Context: Whatever @has_type needs.
+ * Return: true if the action may be applied to the memory.
+ */
+bool damon_ops_filters_allow(struct damos *s,
+			     bool (*has_type)(const struct damos_filter *f,
+					      void *arg),
+			     void *arg)
+{
+	struct damos_filter *f;
+
+	damos_for_each_ops_filter(f, s) {
+		if (has_type(f, arg) == f->matching)
+			return f->allow;
+	}
+	return !s->ops_filters_default_reject;
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_ops_filters_allow);
+
+/* ===== Migration ===== */
+
+/**
+ * damon_pick_dest() - Pick one of weighted migration destinations.
+ * @weights:	Relative weights of the destinations.
+ * @nr:		Number of destinations; at least one.
+ * @key:	What the pick depends on, e.g. a folio's offset in its mapping.
+ *
+ * @key is hashed to a point of [0, sum of @weights) and the destination
+ * whose cumulative weight interval holds the point is picked, so that over
+ * many keys each destination gets a share proportional to its weight and
+ * the same key always gets the same destination: a folio is sent to the
+ * same node on every try, and no state or random number is needed.  A
+ * destination of weight 0 is never picked, unless all weights are 0, in
+ * which case all destinations are equally likely.
+ *
+ * Context: Any context.
+ * Return: The index of the picked destination, in [0, @nr).
+ */
+unsigned int damon_pick_dest(const unsigned int *weights, unsigned int nr,
+			     unsigned long key)
+{
+	u32 point = hash_long(key, 32);
+	u64 total = 0, at;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		total += weights[i];
+	if (!total)
+		return mul_u64_u32_shr(nr, point, 32);
+	at = mul_u64_u32_shr(total, point, 32);
+	for (i = 0; i < nr; i++) {
+		if (at < weights[i])
+			return i;
+		at -= weights[i];
+	}
+	return nr - 1;	/* not reached: at < total */
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_pick_dest);
+
+/*
+ * What picks the destination of @folio among weighted ones: its position
+ * in its file or anonymous mapping, which migration keeps.  A key from the
+ * physical address would change with every move and could send a folio
+ * back and forth between the destinations on every apply.
+ */
+static unsigned long damon_folio_dest_key(struct folio *folio)
+{
+	return folio->index ^ (unsigned long)READ_ONCE(folio->mapping);
+}
+
+/*
+ * The node @s migrates @folio to: the picked one of &damos->migrate_dests
+ * if there are any, else &damos->target_nid.  May be NUMA_NO_NODE or any
+ * other invalid node id the user gave.
+ */
+static int damon_migrate_dest_nid(struct damos *s, struct folio *folio)
+{
+	struct damos_migrate_dests *md = &s->migrate_dests;
+	unsigned int nid;
+
+	if (!md->nr_dests)
+		return s->target_nid;
+	nid = md->node_id_arr[damon_pick_dest(md->weight_arr, md->nr_dests,
+					      damon_folio_dest_key(folio))];
+	return nid < MAX_NUMNODES ? nid : NUMA_NO_NODE;
+}
+
+/**
+ * damon_isolate_folio() - Take a folio off its LRU list for migration.
+ * @folio:	The folio, with a reference held by the caller.
+ * @folios:	List to add the isolated folio to.
+ *
+ * The isolated folio holds a reference of its own and is accounted as
+ * isolated (NR_ISOLATED_*), as migrate_pages() and putback_movable_pages()
+ * expect.  Folios somebody else isolated are left alone, and so is
+ * everything without CONFIG_MIGRATION.
+ *
+ * Context: Process context; the lru_lock must not be held.
+ * Return: true if @folio was added to @folios.
+ */
+bool damon_isolate_folio(struct folio *folio, struct list_head *folios)
+{
+	/* without migration nobody would put the folio back */
+	if (!IS_ENABLED(CONFIG_MIGRATION) || !folio_isolate_lru(folio))
+		return false;
+	list_add_tail(&folio->lru, folios);
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    folio_nr_pages(folio));
+	return true;
+}
+
+/* Migrate the isolated @folios to node @nid; return the pages moved. */
+static unsigned int damon_migrate_to_node(struct list_head *folios, int nid)
+{
+	nodemask_t allowed = nodemask_of_node(nid);
+	struct migration_target_control mtc = {
+		.nid = nid,
+		.nmask = &allowed,
+		/* only @nid: a fallback node would defeat the purpose */
+		.gfp_mask = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
+			__GFP_NOWARN | __GFP_NOMEMALLOC,
+		.reason = MR_DAMON,
+	};
+	unsigned int nr_succeeded = 0;
+
+	if (list_empty(folios))
+		return 0;
+	migrate_pages(folios, alloc_migration_target, NULL,
+		      (unsigned long)&mtc, MIGRATE_SYNC, MR_DAMON,
+		      &nr_succeeded);
+	return nr_succeeded;
+}
+
+/**
+ * damon_migrate_folios() - Migrate isolated folios where a scheme says.
+ * @folios:	Folios isolated with damon_isolate_folio(); emptied.
+ * @s:		The scheme (%DAMOS_MIGRATE_HOT or %DAMOS_MIGRATE_COLD).
+ *
+ * Each folio goes to &damos->target_nid, or to one of
+ * &damos->migrate_dests picked in proportion to the weights
+ * (damon_pick_dest()) by the folio's offset in its file or anonymous
+ * mapping, which migration does not change: a folio keeps its destination
+ * from one apply to the next.  The folios are sorted into one batch
+ * per destination node, each migrated with one migrate_pages() call that
+ * allocates on that node only.  Folios that are already on their
+ * destination, whose destination is not an online node, or that failed to
+ * migrate, are put back on their LRU lists.
+ *
+ * Context: Process context, may sleep; no locks held.
+ * Return: Bytes migrated (pages that migrate_pages() reported as migrated).
+ */
+unsigned long damon_migrate_folios(struct list_head *folios, struct damos *s)
+{
+	struct folio *folio, *next;
+	unsigned long nr_migrated = 0;
+	LIST_HEAD(stay);
+	LIST_HEAD(batch);
+	int nid;
+
+	while (!list_empty(folios)) {
+		/*
+		 * The first folio always joins the batch, even if its key
+		 * changed meanwhile (truncation), so that the loop ends.
+		 */
+		folio = list_first_entry(folios, struct folio, lru);
+		nid = damon_migrate_dest_nid(s, folio);
+		list_move_tail(&folio->lru, &batch);
+		list_for_each_entry_safe(folio, next, folios, lru) {
+			if (damon_migrate_dest_nid(s, folio) == nid)
+				list_move_tail(&folio->lru, &batch);
+		}
+		/* already there: nothing to do */
+		list_for_each_entry_safe(folio, next, &batch, lru) {
+			if (folio_nid(folio) == nid)
+				list_move_tail(&folio->lru, &stay);
+		}
+		/* user input: any int, e.g. beyond MAX_NUMNODES */
+		if (nid >= 0 && nid < MAX_NUMNODES && node_online(nid))
+			nr_migrated += damon_migrate_to_node(&batch, nid);
+		/* what migrate_pages() left, or all if @nid is no node */
+		list_splice_init(&batch, &stay);
+		cond_resched();
+	}
+	putback_movable_pages(&stay);
+	return nr_migrated * PAGE_SIZE;
 }
 
 /* ===== Scheme prioritisation ===== */

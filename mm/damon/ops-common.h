@@ -34,6 +34,17 @@ bool damon_pmd_young(pmd_t pmd, struct vm_area_struct *vma,
 void damon_folio_mkold(struct folio *folio);
 bool damon_folio_young(struct folio *folio);
 
+/* ===== Ops-layer filters and migration ===== */
+
+bool damon_ops_filters_allow(struct damos *s,
+			     bool (*has_type)(const struct damos_filter *f,
+					      void *arg),
+			     void *arg);
+unsigned int damon_pick_dest(const unsigned int *weights, unsigned int nr,
+			     unsigned long key);
+bool damon_isolate_folio(struct folio *folio, struct list_head *folios);
+unsigned long damon_migrate_folios(struct list_head *folios, struct damos *s);
+
 /* ===== Scheme prioritisation ===== */
 
 int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,

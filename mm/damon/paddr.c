@@ -8,10 +8,14 @@
 
 #include <linux/ioport.h>
 #include <linux/math64.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/pfn.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 
+#include "../internal.h"
 #include "ops-common.h"
 
 /*
@@ -102,10 +106,176 @@ static unsigned int damon_pa_check_accesses(struct damon_ctx *ctx)
 
 /* ===== Schemes ===== */
 
+/**
+ * DOC: DAMOS actions on physical memory
+ *
+ * A paddr region is a range of page frames.  Applying a scheme to it walks
+ * the range folio by folio:
+ *
+ * 1. Each page frame that is part of an online folio on an LRU list is
+ *    looked up with a reference held (damon_get_folio()); other frames
+ *    (free, kernel, isolated, offline memory) are skipped page by page.
+ *    A folio may start before the region or end after it: it is acted on
+ *    as a whole, but only the part inside the region is counted, and the
+ *    walk goes on right after the folio.
+ * 2. The scheme's ops filters decide on the folio (damon_ops_filters_allow()
+ *    with damon_pa_folio_has_type()).  What they allow is counted as
+ *    "passed" (&damos_stat->sz_ops_filter_passed).
+ * 3. The action is applied to allowed folios: %DAMOS_LRU_PRIO activates
+ *    them, %DAMOS_LRU_DEPRIO deactivates them, both right away;
+ *    %DAMOS_PAGEOUT and the migrations isolate them from their LRU lists
+ *    and, after the walk, hand the whole batch to reclaim_pages() or
+ *    damon_migrate_folios().
+ *
+ * The bytes returned as applied are those of the allowed folios for the
+ * LRU actions, and for pageout and migration what reclaim or migration
+ * reported as done, capped to the bytes isolated (both count whole folios,
+ * the isolated bytes only their part inside the region).  Other actions
+ * (the madvise() ones) have no meaning for physical memory and apply
+ * nothing.
+ *
+ * %DAMOS_STAT with no ops filters does not walk the region at all: it
+ * applies to, and passes, the whole region.  With ops filters it walks it
+ * to account what the filters let through.
+ */
+
+/* Whether @arg, a folio, has the property @f tests; see damon_ops_filters_allow(). */
+static bool damon_pa_folio_has_type(const struct damos_filter *f, void *arg)
+{
+	struct folio *folio = arg;
+	struct mem_cgroup *memcg;
+	bool has;
+
+	switch (f->type) {
+	case DAMOS_FILTER_TYPE_ANON:
+		return folio_test_anon(folio);
+	case DAMOS_FILTER_TYPE_ACTIVE:
+		return folio_test_active(folio);
+	case DAMOS_FILTER_TYPE_MEMCG:
+		/* RCU keeps the memcg alive while we read its id */
+		rcu_read_lock();
+		memcg = folio_memcg_check(folio);
+		has = memcg && mem_cgroup_id(memcg) == f->memcg_id;
+		rcu_read_unlock();
+		return has;
+	case DAMOS_FILTER_TYPE_YOUNG:
+		/* "accessed since the last check": so the check resets it */
+		has = damon_folio_young(folio);
+		if (has)
+			damon_folio_mkold(folio);
+		return has;
+	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
+		return folio_size(folio) >= f->sz_range.min &&
+			folio_size(folio) <= f->sz_range.max;
+	case DAMOS_FILTER_TYPE_UNMAPPED:
+		return !folio_mapped(folio);
+	default:
+		/* core filter types are never on the ops list */
+		WARN_ON_ONCE(1);
+		return false;
+	}
+}
+
 /*
- * The DAMOS actions come with the DAMOS engine; until then only
- * %DAMOS_STAT, which does nothing by definition, "applies".  Sizes are in
- * address units, like every region size the core accounts.
+ * struct damon_pa_apply - One application of a scheme to one region.
+ * @s:		The scheme.
+ * @take:	Applies the action to an allowed folio, or queues it on
+ *		@folios for after the walk; returns whether it did.
+ * @folios:	Folios isolated by @take, each holding its own reference.
+ * @sz_passed:	Bytes of the region in folios the ops filters allowed.
+ * @sz_taken:	Bytes of the region in folios @take returned true for.
+ */
+struct damon_pa_apply {
+	struct damos *s;
+	bool (*take)(struct folio *folio, struct damon_pa_apply *a);
+	struct list_head folios;
+	u64 sz_passed;
+	u64 sz_taken;
+};
+
+/* For %DAMOS_STAT: the walk only accounts what the filters pass. */
+static bool damon_pa_take_nothing(struct folio *folio,
+				  struct damon_pa_apply *a)
+{
+	return false;
+}
+
+static bool damon_pa_take_activate(struct folio *folio,
+				   struct damon_pa_apply *a)
+{
+	folio_activate(folio);
+	return true;
+}
+
+static bool damon_pa_take_deactivate(struct folio *folio,
+				     struct damon_pa_apply *a)
+{
+	folio_deactivate(folio);
+	return true;
+}
+
+/* Isolate for reclaim, as MADV_PAGEOUT does: unevictable ones go back. */
+static bool damon_pa_take_reclaim(struct folio *folio,
+				  struct damon_pa_apply *a)
+{
+	if (!folio_isolate_lru(folio))
+		return false;
+	if (folio_test_unevictable(folio)) {
+		folio_putback_lru(folio);
+		return false;
+	}
+	list_add(&folio->lru, &a->folios);
+	return true;
+}
+
+static bool damon_pa_take_migrate(struct folio *folio,
+				  struct damon_pa_apply *a)
+{
+	return damon_isolate_folio(folio, &a->folios);
+}
+
+/* Steps 1 and 2 of "DAMOS actions on physical memory", and @a->take. */
+static void damon_pa_walk_region(struct damon_ctx *ctx, struct damon_region *r,
+				 struct damon_pa_apply *a)
+{
+	unsigned long unit = damon_pa_addr_unit(ctx);
+	phys_addr_t addr = (phys_addr_t)r->ar.start * unit;
+	phys_addr_t end = (phys_addr_t)r->ar.end * unit;
+	phys_addr_t folio_end;
+	struct folio *folio;
+	u64 sz;
+
+	while (addr < end) {
+		/* a region may span gigabytes of frames that are no folio */
+		cond_resched();
+		folio = damon_get_folio(PHYS_PFN(addr));
+		if (!folio) {
+			addr = PFN_PHYS(PHYS_PFN(addr) + 1);
+			continue;
+		}
+		/* our reference keeps the folio from being split */
+		folio_end = PFN_PHYS(folio_pfn(folio)) + folio_size(folio);
+		sz = min(folio_end, end) - addr;
+		if (damon_ops_filters_allow(a->s, damon_pa_folio_has_type,
+					    folio)) {
+			a->sz_passed += sz;
+			if (a->take(folio, a))
+				a->sz_taken += sz;
+		}
+		folio_put(folio);
+		addr = folio_end;
+	}
+}
+
+/* Bytes, as counted by the walk, to address units of @ctx. */
+static unsigned long damon_pa_units(struct damon_ctx *ctx, u64 bytes)
+{
+	return div64_u64(bytes, damon_pa_addr_unit(ctx));
+}
+
+/*
+ * &damon_operations->apply_scheme of paddr; see "DAMOS actions on physical
+ * memory".  Sizes in and out are in address units.  Runs in the kdamond.
  */
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
@@ -113,10 +283,59 @@ static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 					   struct damos *s,
 					   unsigned long *sz_filter_passed)
 {
+	struct damon_pa_apply a = {
+		.s = s,
+		.folios = LIST_HEAD_INIT(a.folios),
+	};
+	u64 sz_done;
+
 	*sz_filter_passed = 0;
-	if (s->action == DAMOS_STAT)
+	switch (s->action) {
+	case DAMOS_STAT:
+		if (list_empty(&s->ops_filters)) {
+			*sz_filter_passed = damon_sz_region(r);
+			return damon_sz_region(r);
+		}
+		a.take = damon_pa_take_nothing;
+		break;
+	case DAMOS_PAGEOUT:
+		a.take = damon_pa_take_reclaim;
+		break;
+	case DAMOS_LRU_PRIO:
+		a.take = damon_pa_take_activate;
+		break;
+	case DAMOS_LRU_DEPRIO:
+		a.take = damon_pa_take_deactivate;
+		break;
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		a.take = damon_pa_take_migrate;
+		break;
+	default:
+		return 0;
+	}
+
+	damon_pa_walk_region(ctx, r, &a);
+	*sz_filter_passed = damon_pa_units(ctx, a.sz_passed);
+
+	switch (s->action) {
+	case DAMOS_STAT:
 		return damon_sz_region(r);
-	return 0;
+	case DAMOS_PAGEOUT:
+		/* reclaim_pages() puts back what it did not reclaim */
+		sz_done = (u64)reclaim_pages(&a.folios) * PAGE_SIZE;
+		break;
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		sz_done = damon_migrate_folios(&a.folios, s);
+		break;
+	default:
+		/* activation and deactivation are batched per CPU: flush */
+		lru_add_drain();
+		sz_done = a.sz_taken;
+		break;
+	}
+	return damon_pa_units(ctx, min(sz_done, a.sz_taken));
 }
 
 /* ===== Default regions ===== */

@@ -456,6 +456,95 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 	return max_nr_accesses;
 }
 
+/* ===== Migration (DAMOS_MIGRATE_HOT, DAMOS_MIGRATE_COLD) ===== */
+
+/*
+ * Queue a folio a walked entry maps for migration.  A folio other
+ * processes likely map as well is left alone, as migrate_pages(2) without
+ * MPOL_MF_MOVE_ALL does: this process's access pattern says little about
+ * theirs.  The page-table lock held by the caller keeps the folio mapped,
+ * hence referenced, as damon_isolate_folio() requires; a large folio mapped
+ * by several entries is isolated by the first only, as isolation takes it
+ * off the LRU.
+ */
+static void migrate_queue_folio(struct folio *folio, struct list_head *folios)
+{
+	if (folio_is_zone_device(folio) || folio_likely_mapped_shared(folio))
+		return;
+	damon_isolate_folio(folio, folios);
+}
+
+static int migrate_pmd_entry(pmd_t *pmd, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct list_head *folios = walk->private;
+	spinlock_t *ptl;	/* of the entries we look at */
+	struct folio *folio;
+	pte_t *start, *pte;
+	pte_t entry;
+
+	walk->action = ACTION_CONTINUE;
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		pmd_t pmde = pmdp_get(pmd);
+
+		if (pmd_present(pmde)) {
+			folio = vm_normal_folio_pmd(walk->vma, addr, pmde);
+			if (folio)
+				migrate_queue_folio(folio, folios);
+		}
+		spin_unlock(ptl);
+		return 0;
+	}
+#endif
+	start = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start) {	/* the PTE table went away meanwhile: look again */
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (pte = start; addr < next; pte++, addr += PAGE_SIZE) {
+		entry = ptep_get(pte);
+		if (!pte_present(entry))
+			continue;
+		folio = vm_normal_folio(walk->vma, addr, entry);
+		if (folio)
+			migrate_queue_folio(folio, folios);
+	}
+	pte_unmap_unlock(start, ptl);
+	return 0;
+}
+
+static const struct mm_walk_ops migrate_walk_ops = {
+	.pmd_entry = migrate_pmd_entry,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Migrate the folios mapped in @r of @t where @s says (see
+ * damon_migrate_folios()).  The folios are isolated under the mmap read
+ * lock and migrated after it is dropped, so that the process is not held
+ * off its own mmap()/munmap() while pages are copied.  hugetlb mappings
+ * are not walked.  Return: bytes migrated, at most the region's size.
+ */
+static unsigned long damon_va_migrate(struct damon_target *t,
+				      struct damon_region *r, struct damos *s)
+{
+	struct mm_struct *mm = damon_va_get_mm(t);
+	LIST_HEAD(folios);
+	unsigned long migrated;
+
+	if (!mm)
+		return 0;
+	mmap_read_lock(mm);
+	walk_page_range(mm, r->ar.start, r->ar.end, &migrate_walk_ops,
+			&folios);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	migrated = damon_migrate_folios(&folios, s);
+	return min(migrated, damon_sz_region(r));
+}
+
 /* ===== Schemes ===== */
 
 /**
@@ -616,7 +705,7 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 		return damon_va_advise(t, r, damon_va_action_advice(s->action));
 	case DAMOS_MIGRATE_HOT:
 	case DAMOS_MIGRATE_COLD:
-		return 0;	/* migration: see damon_va_migrate() */
+		return damon_va_migrate(t, r, s);
 	case DAMOS_STAT:
 		return damon_sz_region(r);
 	default:

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# migrate_hot and migrate_cold of the vaddr operation set, through sysfs:
+# a workload's buffer, allocated on node 0, moves to target_nid 1 and back
+# to node 0 as the one entry of dests/.
+#
+# Usage: damos_vaddr_migrate.sh [/path/to/damos_paddr_workload]
+
+. "$(dirname "$(readlink -f "$0")")/_common.sh"
+
+WORKLOAD=${1:-$DIR/damos_paddr_workload}
+MIB=16
+BUF_PAGES=$(((MIB << 20) / $(getconf PAGESIZE)))
+U64_MAX=18446744073709551615
+K=$DAMON_ADMIN/kdamonds/0
+C=$K/contexts/0
+S=$C/schemes/0
+
+wl_pid=
+wl_out=
+numa_balancing=
+
+cleanup() {
+	damon_reset 2>/dev/null
+	[ -n "$wl_pid" ] && kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null
+	[ -n "$numa_balancing" ] &&
+		echo "$numa_balancing" > /proc/sys/kernel/numa_balancing
+	rm -f "$wl_out"
+}
+trap cleanup EXIT
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local end=$(($(date +%s) + $1))
+
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
+
+# Pages of the buffer on node $1, from numa_maps.
+node_pages() {
+	awk -v a="$(buf_addr)" -v n="N$1" '$1 == a {
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == n) { print kv[2]; exit }
+		}
+		print 0; exit
+	}' "/proc/$wl_pid/numa_maps"
+}
+
+mostly_on_node() { [ $(($(node_pages "$1") * 100)) -ge $((BUF_PAGES * 90)) ]; }
+
+# stage ACTION: a vaddr kdamond on the workload, one scheme matching all.
+stage() {
+	damon_reset
+	echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds" &&
+	echo 1 > "$K/contexts/nr_contexts" &&
+	echo vaddr > "$C/operations" &&
+	echo 5000 > "$C/monitoring_attrs/intervals/sample_us" &&
+	echo 100000 > "$C/monitoring_attrs/intervals/aggr_us" &&
+	echo 1 > "$C/targets/nr_targets" &&
+	echo "$wl_pid" > "$C/targets/0/pid_target" &&
+	echo 1 > "$C/schemes/nr_schemes" &&
+	echo "$1" > "$S/action" &&
+	echo "$U64_MAX" > "$S/access_pattern/sz/max" &&
+	echo "$U64_MAX" > "$S/access_pattern/nr_accesses/max" &&
+	echo "$U64_MAX" > "$S/access_pattern/age/max"
+}
+
+# run_until SECONDS COMMAND...: turn DAMON on, wait for COMMAND, turn off.
+run_until() {
+	local t=$1 rc
+
+	shift
+	if ! damon_write "$K/state" on; then
+		echo "# kdamond did not start: $DAMON_ERR"
+		return 1
+	fi
+	wait_for "$t" "$@"
+	rc=$?
+	echo "# sz_applied $(echo update_schemes_stats > "$K/state";
+			     cat "$S/stats/sz_applied")"
+	damon_reset
+	return $rc
+}
+
+damon_require_root
+damon_require_sysfs
+ktap_print_header
+damon_reset
+echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
+echo 1 > "$K/contexts/nr_contexts"
+if ! grep -qx vaddr "$C/avail_operations"; then
+	ktap_skip_all "the vaddr operation set is not available"
+	exit "$KSFT_SKIP"
+fi
+if [ ! -x "$WORKLOAD" ] || [ ! -d /sys/devices/system/node/node1 ]; then
+	ktap_skip_all "no workload binary or only one NUMA node"
+	exit "$KSFT_SKIP"
+fi
+if [ -r /proc/sys/kernel/numa_balancing ]; then
+	numa_balancing=$(cat /proc/sys/kernel/numa_balancing)
+	echo 0 > /proc/sys/kernel/numa_balancing
+fi
+wl_out=$(mktemp)
+"$WORKLOAD" "$MIB" 0 > "$wl_out" &
+wl_pid=$!
+if ! wait_for 60 grep -q '^range' "$wl_out" || ! mostly_on_node 0; then
+	ktap_skip_all "the workload did not start on node 0"
+	exit "$KSFT_SKIP"
+fi
+
+ktap_set_plan 2
+stage migrate_cold && echo 1 > "$S/target_nid"
+ktap_test_result "migrate_cold moves the buffer to target_nid 1" \
+	run_until 60 mostly_on_node 1
+stage migrate_hot && echo 1 > "$S/dests/nr_dests" &&
+	echo 0 > "$S/dests/0/id" && echo 1 > "$S/dests/0/weight"
+ktap_test_result "migrate_hot moves the buffer to the one dest, node 0" \
+	run_until 60 mostly_on_node 0
+ktap_finished
