@@ -91,3 +91,80 @@ damon_reset() {
 	done
 	echo 0 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
 }
+
+# damon_begin OPS...: the start of a test of a running kdamond: root and
+# the sysfs interface required, KTAP header printed, every kdamond removed,
+# then one kdamond with one context staged; skip if one of the operation
+# sets OPS is not available.
+damon_begin() {
+	local ops
+
+	damon_require_root
+	damon_require_sysfs
+	ktap_print_header
+	damon_reset
+	echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
+	echo 1 > "$DAMON_ADMIN/kdamonds/0/contexts/nr_contexts"
+	for ops in "$@"; do
+		if ! grep -qx "$ops" \
+			"$DAMON_ADMIN/kdamonds/0/contexts/0/avail_operations"; then
+			damon_reset
+			ktap_skip_all "the $ops operation set is not available"
+			exit "$KSFT_SKIP"
+		fi
+	done
+}
+
+# damon_wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it
+# succeeds; fail if it has not after SECONDS.
+damon_wait_for() {
+	local end=$(($(date +%s) + $1))
+
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+# damon_zram_get: print the name of a zram device nobody uses, adding one
+# if needed.
+damon_zram_get() {
+	local id
+
+	if [ -e /sys/block/zram0 ] && [ "$(cat /sys/block/zram0/disksize)" = 0 ]
+	then
+		echo zram0
+		return
+	fi
+	[ -r /sys/class/zram-control/hot_add ] || return 1
+	id=$(cat /sys/class/zram-control/hot_add) || return 1
+	echo "zram$id"
+}
+
+# damon_zram_remove DEV: reset a zram device; remove it unless it is the
+# boot-time zram0.
+damon_zram_remove() {
+	echo 1 > "/sys/block/$1/reset"
+	[ "$1" = zram0 ] || echo "${1#zram}" > /sys/class/zram-control/hot_remove
+}
+
+# damon_zram_swap_on SIZE: swap on a new zram device of SIZE; its name is
+# left in $DAMON_SWAP_DEV.  Undo with damon_zram_swap_off.
+damon_zram_swap_on() {
+	local dev
+
+	command -v mkswap > /dev/null || return 1
+	dev=$(damon_zram_get) || return 1
+	echo "$1" > "/sys/block/$dev/disksize" &&
+		mkswap "/dev/$dev" > /dev/null &&
+		swapon "/dev/$dev" || { damon_zram_remove "$dev"; return 1; }
+	DAMON_SWAP_DEV=$dev
+}
+
+damon_zram_swap_off() {
+	[ -n "$DAMON_SWAP_DEV" ] || return 0
+	swapoff "/dev/$DAMON_SWAP_DEV"
+	damon_zram_remove "$DAMON_SWAP_DEV"
+	DAMON_SWAP_DEV=
+}

@@ -29,31 +29,18 @@ S=$C/schemes/0
 
 wl_pid=
 wl_out=
-zram=
 numa_balancing=
 
 cleanup() {
 	damon_reset 2>/dev/null
 	[ -n "$wl_pid" ] && kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null
-	[ -n "$zram" ] && swapoff "/dev/$zram" 2>/dev/null
-	[ -n "$zram" ] && echo 1 > "/sys/block/$zram/reset" 2>/dev/null
+	damon_zram_swap_off 2>/dev/null
 	[ -d "$CG" ] && rmdir "$CG" 2>/dev/null
 	[ -n "$numa_balancing" ] &&
 		echo "$numa_balancing" > /proc/sys/kernel/numa_balancing
 	rm -f "$wl_out"
 }
 trap cleanup EXIT
-
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
-wait_for() {
-	local end=$(($(date +%s) + $1))
-
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
 
 # ----- the workload -----
 
@@ -63,7 +50,7 @@ start_workload() {
 	( echo "$BASHPID" > "$CG/cgroup.procs" &&
 	  exec "$WORKLOAD" "$MIB" 0 ) > "$wl_out" &
 	wl_pid=$!
-	wait_for 60 grep -q '^range' "$wl_out"
+	damon_wait_for 60 grep -q '^range' "$wl_out"
 }
 
 buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
@@ -76,7 +63,7 @@ refresh_range() {
 
 	n=$(grep -c '^range' "$wl_out")
 	kill -USR1 "$wl_pid"
-	wait_for 30 test "$(grep -c '^range' "$wl_out")" -gt "$n"
+	damon_wait_for 30 test "$(grep -c '^range' "$wl_out")" -gt "$n"
 }
 
 touch_buffer() {
@@ -84,7 +71,7 @@ touch_buffer() {
 
 	n=$(grep -c '^touched' "$wl_out")
 	kill -USR2 "$wl_pid"
-	wait_for 30 test "$(grep -c '^touched' "$wl_out")" -gt "$n"
+	damon_wait_for 30 test "$(grep -c '^touched' "$wl_out")" -gt "$n"
 }
 
 # Pages of the buffer on node $1, from numa_maps.
@@ -159,7 +146,7 @@ run_until() {
 		echo "# kdamond did not start: $DAMON_ERR"
 		return 1
 	fi
-	wait_for "$t" "$@"
+	damon_wait_for "$t" "$@"
 	rc=$?
 	damon_reset
 	return $rc
@@ -315,25 +302,12 @@ half_on_node_1() {
 	in_range $(($(node_pages 1) * 100 / BUF_PAGES)) 35 65
 }
 
-setup_zram() {
-	local dev
-
-	if [ -e /sys/class/zram-control/hot_add ]; then
-		dev=zram$(cat /sys/class/zram-control/hot_add 2>/dev/null)
-	fi
-	[ -e "/sys/block/$dev" ] || return 1
-	zram=$dev
-	echo 256M > "/sys/block/$zram/disksize" &&
-	mkswap "/dev/$zram" > /dev/null &&
-	swapon "/dev/$zram"
-}
-
 pageout_done() { pct_ge "$(rss_dropped "$1")" 90; }
 
 test_pageout() {
 	local rss0 out0
 
-	if ! command -v mkswap > /dev/null || ! setup_zram; then
+	if ! command -v mkswap > /dev/null || ! damon_zram_swap_on 256M; then
 		ktap_test_skip "pageout reclaims the workload (no zram swap)"
 		ktap_test_skip "pageout writes the workload to swap"
 		return
@@ -349,16 +323,7 @@ test_pageout() {
 		pct_ge $(($(vmstat pswpout) - out0)) 90
 }
 
-damon_require_root
-damon_require_sysfs
-ktap_print_header
-damon_reset
-echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
-echo 1 > "$K/contexts/nr_contexts"
-if ! grep -qx paddr "$C/avail_operations"; then
-	ktap_skip_all "the paddr operation set is not available"
-	exit "$KSFT_SKIP"
-fi
+damon_begin paddr
 if [ ! -x "$WORKLOAD" ] || [ ! -e /sys/fs/cgroup/cgroup.subtree_control ]; then
 	ktap_skip_all "no workload binary or no cgroup v2"
 	exit "$KSFT_SKIP"

@@ -35,17 +35,16 @@ TIMEOUT_S=20
 
 TMP=$(mktemp -d)
 WL_PID=
-SWAP_DEV=
 FS_ZRAM=
 THP_SAVED=
 
 cleanup() {
 	damon_reset 2>/dev/null
 	stop_workload
-	[ -n "$SWAP_DEV" ] && swapoff "/dev/$SWAP_DEV" && zram_remove "$SWAP_DEV"
+	damon_zram_swap_off
 	if [ -n "$FS_ZRAM" ]; then
 		umount "$TMP/mnt" 2>/dev/null
-		zram_remove "$FS_ZRAM"
+		damon_zram_remove "$FS_ZRAM"
 	fi
 	[ -n "$THP_SAVED" ] && echo "$THP_SAVED" > "$THP/enabled"
 	rm -rf "$TMP"
@@ -54,48 +53,17 @@ trap cleanup EXIT
 
 # ===== zram devices =====
 
-# Print the name of a zram device nobody uses, adding one if needed.
-zram_get() {
-	local id
-
-	if [ -e /sys/block/zram0 ] && [ "$(cat /sys/block/zram0/disksize)" = 0 ]
-	then
-		echo zram0
-		return
-	fi
-	[ -r /sys/class/zram-control/hot_add ] || return 1
-	id=$(cat /sys/class/zram-control/hot_add) || return 1
-	echo "zram$id"
-}
-
-zram_remove() {
-	echo 1 > "/sys/block/$1/reset"
-	# zram0 is the boot-time device: leave it, reset
-	[ "$1" = zram0 ] || echo "${1#zram}" > /sys/class/zram-control/hot_remove
-}
-
-setup_swap() {
-	local dev
-
-	command -v mkswap > /dev/null || return 1
-	dev=$(zram_get) || return 1
-	echo 256M > "/sys/block/$dev/disksize" &&
-		mkswap "/dev/$dev" > /dev/null &&
-		swapon "/dev/$dev" || { zram_remove "$dev"; return 1; }
-	SWAP_DEV=$dev
-}
-
 setup_fs() {
 	local dev
 
 	command -v mkfs.ext4 > /dev/null || return 1
 	grep -qw ext4 /proc/filesystems || return 1
-	dev=$(zram_get) || return 1
+	dev=$(damon_zram_get) || return 1
 	mkdir -p "$TMP/mnt"
 	echo 64M > "/sys/block/$dev/disksize" &&
 		mkfs.ext4 -q "/dev/$dev" &&
 		mount -t ext4 "/dev/$dev" "$TMP/mnt" ||
-		{ zram_remove "$dev"; return 1; }
+		{ damon_zram_remove "$dev"; return 1; }
 	FS_ZRAM=$dev
 }
 
@@ -328,25 +296,14 @@ check_unsupported() {
 
 # ===== Main =====
 
-damon_require_root
-damon_require_sysfs
-ktap_print_header
-damon_reset
-echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
-echo 1 > "$K/contexts/nr_contexts"
-for ops in vaddr fvaddr; do
-	if ! grep -qx "$ops" "$C/avail_operations"; then
-		ktap_skip_all "the $ops operation set is not available"
-		exit "$KSFT_SKIP"
-	fi
-done
+damon_begin vaddr fvaddr
 if [ ! -x "$DIR/damos_vaddr_target" ]; then
 	ktap_skip_all "damos_vaddr_target is not built"
 	exit "$KSFT_SKIP"
 fi
 ktap_set_plan 8
 
-if setup_swap; then
+if damon_zram_swap_on 256M; then
 	BEFORE_CMD=pageout_before run_action \
 		"pageout (vaddr) moves the buffer to swap" vaddr pageout \
 		paged_out anon "$BUF_MIB"

@@ -30,17 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
-wait_for() {
-	local end=$(($(date +%s) + $1))
-
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
-
 buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
 
 # Pages of the buffer on node $1, from numa_maps.
@@ -82,7 +71,7 @@ run_until() {
 		echo "# kdamond did not start: $DAMON_ERR"
 		return 1
 	fi
-	wait_for "$t" "$@"
+	damon_wait_for "$t" "$@"
 	rc=$?
 	echo "# sz_applied $(echo update_schemes_stats > "$K/state";
 			     cat "$S/stats/sz_applied")"
@@ -90,16 +79,7 @@ run_until() {
 	return $rc
 }
 
-damon_require_root
-damon_require_sysfs
-ktap_print_header
-damon_reset
-echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
-echo 1 > "$K/contexts/nr_contexts"
-if ! grep -qx vaddr "$C/avail_operations"; then
-	ktap_skip_all "the vaddr operation set is not available"
-	exit "$KSFT_SKIP"
-fi
+damon_begin vaddr
 if [ ! -x "$WORKLOAD" ] || [ ! -d /sys/devices/system/node/node1 ]; then
 	ktap_skip_all "no workload binary or only one NUMA node"
 	exit "$KSFT_SKIP"
@@ -111,7 +91,7 @@ fi
 wl_out=$(mktemp)
 "$WORKLOAD" "$MIB" 0 > "$wl_out" &
 wl_pid=$!
-if ! wait_for 60 grep -q '^range' "$wl_out" || ! mostly_on_node 0; then
+if ! damon_wait_for 60 grep -q '^range' "$wl_out" || ! mostly_on_node 0; then
 	ktap_skip_all "the workload did not start on node 0"
 	exit "$KSFT_SKIP"
 fi

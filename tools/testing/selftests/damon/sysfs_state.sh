@@ -36,17 +36,7 @@ expect_cmd() {
 	fi
 }
 
-damon_require_root
-damon_require_sysfs
-ktap_print_header
-damon_reset
-echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
-echo 1 > "$K/contexts/nr_contexts"
-if ! grep -qx vaddr "$C/avail_operations"; then
-	damon_reset
-	ktap_skip_all "the vaddr operation set is not available"
-	exit "$KSFT_SKIP"
-fi
+damon_begin vaddr
 ktap_set_plan 24
 
 damon_expect_fail "off before any on is refused" "$K/state" off "$EINVAL"
