@@ -540,6 +540,16 @@ void damon_destroy_target(struct damon_target *t, struct damon_ctx *ctx)
 	damon_free_target(t);
 }
 
+/* What a new context monitors with until told otherwise. */
+static const struct damon_attrs damon_default_attrs = {
+	.sample_interval = 5 * USEC_PER_MSEC,
+	.aggr_interval = 100 * USEC_PER_MSEC,
+	.aggr_samples = 100 / 5,
+	.ops_update_interval = 60 * USEC_PER_SEC,
+	.min_nr_regions = 10,
+	.max_nr_regions = 1000,
+};
+
 /**
  * damon_new_ctx() - Allocate a monitoring context with default attributes.
  *
@@ -558,22 +568,17 @@ struct damon_ctx *damon_new_ctx(void)
 	if (!ctx)
 		return NULL;
 
-	ctx->attrs.sample_interval = 5 * USEC_PER_MSEC;
-	ctx->attrs.aggr_interval = 100 * USEC_PER_MSEC;
-	ctx->attrs.ops_update_interval = 60 * USEC_PER_SEC;
-	ctx->attrs.min_nr_regions = 10;
-	ctx->attrs.max_nr_regions = 1000;
-	ctx->attrs.aggr_samples = 20;
+	ctx->attrs = damon_default_attrs;
 	ctx->addr_unit = 1;
 	ctx->min_region_sz = DAMON_MIN_REGION_SZ;
 	ctx->ops.id = NR_DAMON_OPS;
 
+	INIT_LIST_HEAD(&ctx->adaptive_targets);
 	mutex_init(&ctx->kdamond_lock);
 	init_completion(&ctx->kdamond_started);
-	INIT_LIST_HEAD(&ctx->call_controls);
-	mutex_init(&ctx->call_controls_lock);
 	mutex_init(&ctx->walk_control_lock);
-	INIT_LIST_HEAD(&ctx->adaptive_targets);
+	mutex_init(&ctx->call_controls_lock);
+	INIT_LIST_HEAD(&ctx->call_controls);
 	INIT_LIST_HEAD(&ctx->schemes);
 	return ctx;
 }
