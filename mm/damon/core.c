@@ -1760,12 +1760,8 @@ int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
  */
 bool damon_is_running(struct damon_ctx *ctx)
 {
-	bool running;
-
-	mutex_lock(&ctx->kdamond_lock);
-	running = !!ctx->kdamond;
-	mutex_unlock(&ctx->kdamond_lock);
-	return running;
+	/* a kdamond is a kernel thread, never pid 0 */
+	return damon_kdamond_pid(ctx) > 0;
 }
 
 /**
@@ -1777,13 +1773,8 @@ bool damon_is_running(struct damon_ctx *ctx)
  */
 int damon_kdamond_pid(struct damon_ctx *ctx)
 {
-	int pid = -EINVAL;
-
-	mutex_lock(&ctx->kdamond_lock);
-	if (ctx->kdamond)
-		pid = ctx->kdamond->pid;
-	mutex_unlock(&ctx->kdamond_lock);
-	return pid;
+	guard(mutex)(&ctx->kdamond_lock);
+	return ctx->kdamond ? ctx->kdamond->pid : -EINVAL;
 }
 
 /* ===== Physical address space helpers ===== */
