@@ -68,14 +68,10 @@ static bool damon_core_ready __read_mostly;
  */
 bool damon_is_registered_ops(enum damon_ops_id id)
 {
-	bool registered;
-
 	if (id >= NR_DAMON_OPS)
 		return false;
-	mutex_lock(&damon_ops_lock);
-	registered = damon_ops_registered[id];
-	mutex_unlock(&damon_ops_lock);
-	return registered;
+	guard(mutex)(&damon_ops_lock);
+	return damon_ops_registered[id];
 }
 
 /**
@@ -87,19 +83,15 @@ bool damon_is_registered_ops(enum damon_ops_id id)
  */
 int damon_register_ops(struct damon_operations *ops)
 {
-	int err = 0;
-
 	if (ops->id >= NR_DAMON_OPS)
 		return -EINVAL;
-	mutex_lock(&damon_ops_lock);
-	if (damon_ops_registered[ops->id]) {
-		err = -EINVAL;
-	} else {
-		damon_registered_ops[ops->id] = *ops;
-		damon_ops_registered[ops->id] = true;
-	}
-	mutex_unlock(&damon_ops_lock);
-	return err;
+	guard(mutex)(&damon_ops_lock);
+	/* the first registration of an id wins for the kernel's lifetime */
+	if (damon_ops_registered[ops->id])
+		return -EINVAL;
+	damon_registered_ops[ops->id] = *ops;
+	damon_ops_registered[ops->id] = true;
+	return 0;
 }
 
 /**
@@ -112,17 +104,13 @@ int damon_register_ops(struct damon_operations *ops)
  */
 int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id)
 {
-	int err = 0;
-
 	if (id >= NR_DAMON_OPS)
 		return -EINVAL;
-	mutex_lock(&damon_ops_lock);
-	if (damon_ops_registered[id])
-		ctx->ops = damon_registered_ops[id];
-	else
-		err = -EINVAL;
-	mutex_unlock(&damon_ops_lock);
-	return err;
+	guard(mutex)(&damon_ops_lock);
+	if (!damon_ops_registered[id])
+		return -EINVAL;
+	ctx->ops = damon_registered_ops[id];
+	return 0;
 }
 
 /* ===== Filters, quota goals and schemes ===== */
