@@ -1621,12 +1621,8 @@ static int kdamond_main(void *data)
  */
 int damon_nr_running_ctxs(void)
 {
-	int nr;
-
-	mutex_lock(&damon_lock);
-	nr = damon_nr_running;
-	mutex_unlock(&damon_lock);
-	return nr;
+	guard(mutex)(&damon_lock);
+	return damon_nr_running;
 }
 
 static int damon_start_one(struct damon_ctx *ctx)
