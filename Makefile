@@ -15,6 +15,6 @@ reference:
 bench-quick:
 	bench/run.py --mode quick
 bench:
-	bench/run.py --mode full
+	bench/run.py --mode full --publish bench/results/$$(date -u +%Y-%m-%d)
 clean:
 	rm -rf build

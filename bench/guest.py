@@ -141,6 +141,16 @@ def run_item(item, plan, outdir, workload):
             "--seed", str(plan["seed"]), "--tlb-refresh-ms", str(plan["tlb_refresh_ms"]),
             "--log", log]
     wl = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
+    try:
+        return measure(item, plan, outdir, wl, log, res)
+    finally:
+        if wl.poll() is None:
+            wl.kill()
+            wl.wait()
+
+
+def measure(item, plan, outdir, wl, log, res):
+    name = item["name"]
     head = wait_for(log, "workload ", 600)
     kv = dict(x.split("=", 1) for x in head.split()[1:])
     pid = int(kv["pid"])

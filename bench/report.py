@@ -415,7 +415,14 @@ def main():
     per = {k: [] for k in KERNELS}          # kernel -> [metrics per boot] by pair
     raw0 = {}
     bad = []
+    # an interrupted run: keep complete pairs only
+    pairs = sorted({b["pair"] for b in meta["boots"]
+                    if all(any(c["pair"] == b["pair"] and c["kernel"] == k for c in meta["boots"])
+                           for k in KERNELS)})
+    meta["pairs_done"] = len(pairs)
     for b in sorted(meta["boots"], key=lambda b: (b["pair"], b["kernel"])):
+        if b["pair"] not in pairs:
+            continue
         m, raw = boot_metrics(b["dir"], plan)
         if b["status"] != 0 or b["timed_out"] or b["splats"]:
             bad.append("%s pair %d: status=%s timed_out=%s splats=%d" %
@@ -478,10 +485,11 @@ def main():
         print("report.py: no plots (%s)" % e, file=sys.stderr)
 
     walls = [b["wall_s"] for b in meta["boots"]]
+    cpus = [b.get("qemu_cpu_s", 0) for b in meta["boots"]]
     md = []
     md.append("# DAMON benchmark: ours vs upstream (Linux 6.12)\n")
-    md.append("- mode: **%s**, %d ABAB pairs (%s)" % (
-        meta["mode"], meta["pairs"],
+    md.append("- mode: **%s**, %d ABAB pairs done of %d planned (%s)" % (
+        meta["mode"], meta["pairs_done"], meta["pairs"],
         "quick mode: fewer pairs and shorter phases than full" if meta["mode"] == "quick"
         else "full mode"))
     md.append("- commit: `%s`%s" % (meta["commit"], " (with uncommitted changes)" if meta["dirty"] else ""))
@@ -490,16 +498,19 @@ def main():
               "(plus harness defaults incl. `tsc=reliable`)" % (meta["guest_mem_mib"], meta["append"]))
     md.append("- DAMON attrs (both kernels, via sysfs): %s; ops vaddr" % json.dumps(plan["attrs"]))
     md.append("- workload seed %d, TLB refresh ping-pong every %s ms" % (plan["seed"], plan["tlb_refresh_ms"]))
-    md.append("- wall time: %.0f s for %d boots (%.0f-%.0f s each), build/deps %.0f s" % (
-        meta["bench_wall_s"], len(walls), min(walls), max(walls), meta.get("build_s", 0)))
+    md.append("- wall time here: %.0f s for %d boots (%.0f-%.0f s each; host shared with other "
+              "builds), build/deps %.0f s; QEMU CPU time per boot %.0f-%.0f s (about the wall "
+              "time of a boot on an idle host)" % (
+                  meta["bench_wall_s"], len(walls), min(walls), max(walls),
+                  meta.get("build_s", 0), min(cpus), max(cpus)))
     if bad:
         md.append("- **problem boots**: " + "; ".join(bad))
     md.append("")
     md.append("Values: mean ±sd over pairs. Ratio = mean(ours)/mean(upstream) with a "
               "bootstrap 95%% interval (resampling pairs, %d draws). Hot = "
               "nr_accesses >= %d%% of the samples of an aggregation." % (BOOT_N, HOT_SHARE * 100))
-    if meta["pairs"] < 5:
-        md.append("\n**Only %d pairs: the intervals are rough.**" % meta["pairs"])
+    if meta["pairs_done"] < 5:
+        md.append("\n**Only %d pairs: the intervals are rough.**" % meta["pairs_done"])
     md.append("\n## Where ours is worse\n")
     md.append("\n".join("- " + w for w in worse) if worse else "- nowhere (no metric's ratio is on the worse side by 2% or more)")
     md.append("\n## Results\n")

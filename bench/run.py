@@ -19,6 +19,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -117,17 +118,31 @@ def boot(kernel_name, plan, workdir, args):
         os.path.join(BENCH, "guest.py")
     t = time.monotonic()
     qemu_nice = os.nice(0)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = vm.run(cmd, kernel=KERNELS[kernel_name], timeout=args.timeout,
                append_extra=args.append, smp=1, mem_mb=args.mem, icount=True,
                kvm=False, workdir=workdir, stream=sys.stdout)
     wall = time.monotonic() - t
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # QEMU's own CPU time: about the wall time this boot takes on an idle host
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     info = {"kernel": kernel_name, "status": r.status, "timed_out": r.timed_out,
-            "splats": r.splats, "wall_s": wall, "host_nice": qemu_nice}
+            "splats": r.splats, "wall_s": wall, "qemu_cpu_s": cpu,
+            "host_nice": qemu_nice}
     with open(os.path.join(workdir, "boot.json"), "w") as f:
         json.dump(info, f, indent=1)
-    print("run.py: %s boot done: status=%s wall=%.0fs%s" %
-          (kernel_name, r.status, wall, " SPLAT" if r.splats else ""), flush=True)
+    print("run.py: %s boot done: status=%s wall=%.0fs qemu cpu=%.0fs%s" %
+          (kernel_name, r.status, wall, cpu, " SPLAT" if r.splats else ""), flush=True)
     return info
+
+
+def publish(out, dest):
+    """Copy what a results folder keeps: no raw traces (they are large)."""
+    os.makedirs(dest, exist_ok=True)
+    for f in sorted(os.listdir(out)):
+        if f.endswith((".md", ".png", ".json")) or f.startswith("config-"):
+            shutil.copy(os.path.join(out, f), dest)
+    print("run.py: report copied to %s" % dest)
 
 
 def main():
@@ -145,6 +160,9 @@ def main():
     ap.add_argument("--nice", type=int, default=15, help="nice level of builds")
     ap.add_argument("--no-build", action="store_true", help="use built kernels")
     ap.add_argument("--no-deps", action="store_true", help="skip apt/pip")
+    ap.add_argument("--publish", default=None, metavar="DIR",
+                    help="also copy the report, plots, metrics and configs "
+                    "(not the raw data) to DIR, e.g. bench/results/<date>")
     args = ap.parse_args()
     pairs = args.pairs or (2 if args.mode == "quick" else 5)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
@@ -157,26 +175,28 @@ def main():
             "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain")),
             "started_utc": stamp, "plan": plan, "guest_mem_mib": args.mem,
             "append": args.append, "smp": 1, "icount": "shift=2",
-            "host": os.uname().nodename, "kernels": KERNELS,
-            "configs": {}}
+            "host": os.uname().nodename, "kernels": KERNELS}
     for k, p in KERNELS.items():
         cfg = os.path.join(os.path.dirname(p), "../../../.config")
         if os.path.exists(cfg):
             shutil.copy(cfg, os.path.join(out, "config-%s" % k))
     boots = []
     build_s = time.monotonic() - start
+    meta["build_s"] = build_s
     for i in range(pairs):
         for k in ("ours", "upstream"):
             wd = os.path.join(out, "runs", "%d-%s" % (i, k))
             if os.path.exists(wd):
                 shutil.rmtree(wd)
             boots.append(dict(boot(k, plan, wd, args), pair=i, dir=wd))
-    meta["boots"] = boots
-    meta["build_s"] = build_s
-    meta["bench_wall_s"] = time.monotonic() - start - build_s
-    with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump(meta, f, indent=1)
+            # after every boot, so that an interrupted run can be reported
+            meta["boots"] = boots
+            meta["bench_wall_s"] = time.monotonic() - start - build_s
+            with open(os.path.join(out, "meta.json"), "w") as f:
+                json.dump(meta, f, indent=1)
     r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), out])
+    if args.publish:
+        publish(out, args.publish)
     print("run.py: results in %s (benchmark %.0f s wall, build/deps %.0f s)" %
           (out, meta["bench_wall_s"], build_s))
     return r.returncode

@@ -18,9 +18,9 @@
  *             0, 15, 1, 14, 2, ... (with 16 areas)
  *   islands   NR_ISLANDS small hot islands at seeded random places
  *   gradient  eight bands; band b is touched on one pass in 2^b
- *   churn     area 0 hot; every CHURN_MS one other area (seeded random) is
- *             unmapped and mapped again at the same address while DAMON
- *             watches, then written once
+ *   churn     area 0 hot; every CHURN_MS (at most) one other area
+ *             (seeded random) is unmapped and mapped again at the same
+ *             address while DAMON watches, then written once
  *   size      one hot range of HOT_FIXED_MIB in the middle of the buffer,
  *             whatever --mib is (for CPU cost against monitored size)
  *
@@ -57,7 +57,7 @@
 #define ISLAND_KIB	64
 #define NR_BANDS	8
 #define HOT_FIXED_MIB	64
-#define CHURN_MS	50
+#define CHURN_MS	200
 #define MAX_HOT		64
 
 struct hot_range {
@@ -225,6 +225,7 @@ static void churn_one(void)
 		exit(1);
 	}
 	madvise(p, W.area, MADV_NOHUGEPAGE);
+	madvise(p, W.area, MADV_POPULATE_WRITE);
 	touch(p, W.area);
 }
 
@@ -363,7 +364,8 @@ int main(int argc, char **argv)
 			}
 			if (!strcmp(W.scenario, "churn") && t >= next_churn) {
 				churn_one();
-				next_churn += CHURN_MS / 1e3;
+				/* no catching up: churn must not starve the hot area */
+				next_churn = now() + CHURN_MS / 1e3;
 			}
 		}
 		total += touches;
