@@ -58,7 +58,7 @@ def plan_items(mode):
     if mode == "quick":
         ps, sizes, moving = 4, [1024, 2048], 6
     else:
-        ps, sizes, moving = 10, [1024, 2048, 3072], 12
+        ps, sizes, moving = 8, [1024, 2048, 3072], 10
     items = [
         item("static-off", "static", 256, ps, 2, damon=False),
         item("static", "static", 256, ps, 2),
