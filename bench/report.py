@@ -16,6 +16,7 @@ import glob
 import json
 import os
 import re
+import subprocess
 import sys
 
 import numpy as np
@@ -526,6 +527,9 @@ def main():
         else "full mode"))
     md.append("- commit: `%s`%s" % (meta["commit"], " (with uncommitted changes)" if meta["dirty"] else ""))
     md.append("- command: `%s`" % meta["command"])
+    here = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse",
+                           "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    md.append("- report written by `bench/report.py` at commit `%s`" % (here or "?"))
     md.append("- guest: QEMU TCG, 1 vCPU, `-icount shift=2`, %d MiB, cmdline extra `%s` "
               "(plus harness defaults incl. `tsc=reliable`)" % (meta["guest_mem_mib"], meta["append"]))
     md.append("- DAMON attrs (both kernels, via sysfs): %s; ops vaddr" % json.dumps(plan["attrs"]))
