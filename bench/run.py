@@ -172,7 +172,7 @@ def main():
     build(args)
     plan = make_plan(args.mode, args.seed)
     meta = {"mode": args.mode, "pairs": pairs, "command": " ".join(sys.argv),
-            "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain")),
+            "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
             "started_utc": stamp, "plan": plan, "guest_mem_mib": args.mem,
             "append": args.append, "smp": 1, "icount": "shift=2",
             "host": os.uname().nodename, "kernels": KERNELS}
