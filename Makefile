@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points of the repository; see README.md.
 
-.PHONY: demo test build reference clean
+.PHONY: demo test build reference bench bench-quick clean
 demo:
 	harness/demo.sh
 test:
@@ -10,5 +10,11 @@ build:
 	harness/build.sh test
 reference:
 	harness/build.sh ref
+# Benchmarks of our DAMON against upstream's (not part of make test): see
+# README.md, "make bench-quick / make bench".
+bench-quick:
+	bench/run.py --mode quick
+bench:
+	bench/run.py --mode full --publish bench/results/$$(date -u +%Y-%m-%d)
 clean:
 	rm -rf build

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""guest.py - run the benchmark scenarios inside one guest boot.
+
+Runs in the guest (PID 1 is harness/guest/init; the output directory is the
+9p share mounted at /tmp/out).  For every item of the plan (a JSON file
+written by bench/run.py) it starts bench/workload, sets DAMON up through
+/sys/kernel/mm/damon/admin only (the ABI both kernels share), records the
+damon_aggregated tracepoint into the tracefs ring buffer (read once the
+scenario is over, so that no reader competes with the workload for the one
+vCPU), and samples kdamond's CPU time, slab and the workload's RSS.
+
+    guest.py PLAN.json OUTDIR
+
+Writes OUTDIR/<name>.json (measurements), <name>.wl.log (the workload's
+ground-truth log) and <name>.trace (tracefs text) per item, and
+OUTDIR/guest.json with facts about the boot.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ADMIN = "/sys/kernel/mm/damon/admin"
+TRACEFS = "/sys/kernel/tracing"
+EVENT = TRACEFS + "/events/damon/damon_aggregated/enable"
+U64_MAX = 18446744073709551615
+U32_MAX = 4294967295
+
+
+def wr(path, val):
+    try:
+        with open(path, "w") as f:
+            f.write(str(val))
+    except OSError as e:
+        raise RuntimeError("writing %r to %s: %s" % (val, path, e.strerror)) from e
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def meminfo(key):
+    for l in open("/proc/meminfo"):
+        if l.startswith(key + ":"):
+            return int(l.split()[1]) * 1024
+    return 0
+
+
+def proc_status(pid, key):
+    try:
+        for l in open("/proc/%d/status" % pid):
+            if l.startswith(key + ":"):
+                return int(l.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def exec_ns(pid):
+    """sum_exec_runtime of a task, from /proc/<pid>/schedstat (ns)."""
+    return int(rd("/proc/%d/schedstat" % pid).split()[0])
+
+
+def setup_damon(attrs, pid, scheme):
+    wr(ADMIN + "/kdamonds/nr_kdamonds", 1)
+    kd = ADMIN + "/kdamonds/0"
+    wr(kd + "/contexts/nr_contexts", 1)
+    ctx = kd + "/contexts/0"
+    wr(ctx + "/operations", "vaddr")
+    iv = ctx + "/monitoring_attrs/intervals"
+    wr(iv + "/sample_us", attrs["sample_us"])
+    wr(iv + "/aggr_us", attrs["aggr_us"])
+    wr(iv + "/update_us", attrs["update_us"])
+    wr(ctx + "/monitoring_attrs/nr_regions/min", attrs["min_nr_regions"])
+    wr(ctx + "/monitoring_attrs/nr_regions/max", attrs["max_nr_regions"])
+    wr(ctx + "/targets/nr_targets", 1)
+    wr(ctx + "/targets/0/pid_target", pid)
+    if scheme:
+        wr(ctx + "/schemes/nr_schemes", 1)
+        s = ctx + "/schemes/0"
+        wr(s + "/action", scheme["action"])
+        ap = s + "/access_pattern"
+        wr(ap + "/sz/min", 0)
+        wr(ap + "/sz/max", U64_MAX)
+        wr(ap + "/nr_accesses/min", scheme["nr_accesses_min"])
+        wr(ap + "/nr_accesses/max", scheme["nr_accesses_max"])
+        wr(ap + "/age/min", scheme["age_min"])
+        wr(ap + "/age/max", U32_MAX)
+    else:
+        wr(ctx + "/schemes/nr_schemes", 0)
+    return kd
+
+
+def scheme_stats(kd):
+    wr(kd + "/state", "update_schemes_stats")
+    st = kd + "/contexts/0/schemes/0/stats"
+    return {k: int(rd(st + "/" + k)) for k in
+            ("nr_tried", "sz_tried", "nr_applied", "sz_applied", "qt_exceeds")}
+
+
+def setup_zram(size):
+    """A zram swap device for the pageout scenario (once per boot)."""
+    if os.path.exists("/tmp/zram-on"):
+        return True
+    if not os.path.exists("/sys/block/zram0"):
+        return False
+    wr("/sys/block/zram0/disksize", size)
+    subprocess.run(["mkswap", "/dev/zram0"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["swapon", "/dev/zram0"], check=True)
+    open("/tmp/zram-on", "w").close()
+    return True
+
+
+def wait_for(log, word, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(log) as f:
+                for l in f:
+                    if l.startswith(word):
+                        return l
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("workload log %s: no %r after %ds" % (log, word, timeout))
+
+
+def run_item(item, plan, outdir, workload):
+    name = item["name"]
+    log = "/tmp/%s.wl.log" % name
+    res = {"name": name, "item": item}
+    if item.get("scheme"):
+        res["zram"] = setup_zram(plan["zram_bytes"])
+    args = [workload, "--scenario", item["scenario"], "--mib", str(item["mib"]),
+            "--phase-s", str(item["phase_s"]), "--phases", str(item["phases"]),
+            "--seed", str(plan["seed"]), "--tlb-refresh-ms", str(plan["tlb_refresh_ms"]),
+            "--log", log]
+    wl = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
+    try:
+        return measure(item, plan, outdir, wl, log, res)
+    finally:
+        if wl.poll() is None:
+            wl.kill()
+            wl.wait()
+
+
+def measure(item, plan, outdir, wl, log, res):
+    name = item["name"]
+    head = wait_for(log, "workload ", 600)
+    kv = dict(x.split("=", 1) for x in head.split()[1:])
+    pid = int(kv["pid"])
+
+    kd = None
+    res["slab_before"] = meminfo("Slab")
+    res["sunreclaim_before"] = meminfo("SUnreclaim")
+    if item["damon"]:
+        kd = setup_damon(plan["attrs"], pid, item.get("scheme"))
+        wr(TRACEFS + "/trace", "")
+        wr(EVENT, 1)
+        wr(kd + "/state", "on")
+        kpid = int(rd(kd + "/pid"))
+        res["kdamond_pid"] = kpid
+        k0 = exec_ns(kpid)
+    res["rss_go"] = proc_status(pid, "VmRSS")
+    t0 = time.monotonic()
+    wl.stdin.write("go\n")
+    wl.stdin.flush()
+    # Sleep through the phases instead of polling: the guest has one vCPU.
+    time.sleep(item["phases"] * item["phase_s"])
+    wait_for(log, "t=", 60)
+    while "done" not in open(log).read():
+        time.sleep(0.2)
+    t1 = time.monotonic()
+    res["elapsed_s"] = t1 - t0
+    res["rss_done"] = proc_status(pid, "VmRSS")
+    res["slab_done"] = meminfo("Slab")
+    res["sunreclaim_done"] = meminfo("SUnreclaim")
+    if kd:
+        res["kdamond_ns"] = exec_ns(kpid) - k0
+        if item.get("scheme"):
+            res["scheme_stats"] = scheme_stats(kd)
+        wr(EVENT, 0)
+        res["state_at_end"] = rd(kd + "/state")
+        if res["state_at_end"] == "on":
+            wr(kd + "/state", "off")
+    wl.stdin.write("exit\n")
+    wl.stdin.flush()
+    wl.wait(timeout=120)
+    res["workload_status"] = wl.returncode
+    shutil.copy(log, os.path.join(outdir, name + ".wl.log"))
+    if kd:
+        with open(TRACEFS + "/trace") as src, \
+             open(os.path.join(outdir, name + ".trace"), "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        wr(TRACEFS + "/trace", "")
+    with open(os.path.join(outdir, name + ".json"), "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
+def main():
+    plan = json.load(open(sys.argv[1]))
+    outdir = sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    facts = {"uname": os.uname().release, "version": rd("/proc/version"),
+             "cmdline": rd("/proc/cmdline"), "nproc": os.cpu_count(),
+             "memtotal": meminfo("MemTotal"),
+             "have_admin": os.path.isdir(ADMIN),
+             "have_event": os.path.exists(EVENT)}
+    with open(os.path.join(outdir, "guest.json"), "w") as f:
+        json.dump(facts, f, indent=1)
+    if not facts["have_admin"] or not facts["have_event"]:
+        print("guest.py: DAMON sysfs or damon_aggregated missing", file=sys.stderr)
+        return 3
+    wr(TRACEFS + "/trace_clock", "mono")
+    wr(TRACEFS + "/buffer_size_kb", plan["trace_buffer_kb"])
+    # Keep the workload's pages where they are: no NUMA balancing faults.
+    if os.path.exists("/proc/sys/kernel/numa_balancing"):
+        wr("/proc/sys/kernel/numa_balancing", 0)
+    failed = 0
+    for item in plan["items"]:
+        t = time.monotonic()
+        try:
+            r = run_item(item, plan, outdir, plan["workload"])
+            print("guest.py: %-14s done in %.1fs (kdamond %.3fs)" %
+                  (item["name"], time.monotonic() - t, r.get("kdamond_ns", 0) / 1e9),
+                  flush=True)
+        except Exception as e:     # report and go on with the next scenario
+            failed += 1
+            print("guest.py: %s FAILED: %s" % (item["name"], e), flush=True)
+            if os.path.exists(ADMIN + "/kdamonds/0/state"):
+                try:
+                    if rd(ADMIN + "/kdamonds/0/state") == "on":
+                        wr(ADMIN + "/kdamonds/0/state", "off")
+                except Exception:
+                    pass
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,613 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""report.py - turn a benchmark run (bench/run.py) into a report.
+
+    report.py OUTDIR
+
+Reads OUTDIR/meta.json and OUTDIR/runs/<pair>-<kernel>/data/*, computes the
+metrics of every scenario for every boot, and writes OUTDIR/report.md (a
+Markdown table of ratios ours/upstream with bootstrap 95% intervals over the
+ABAB pairs), OUTDIR/metrics.json and PNG plots (heatmaps of both kernels side
+by side with the ground truth, nr_regions over time, CPU against monitored
+size).  Prints the table.
+"""
+
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+KERNELS = ("ours", "upstream")
+TRACE_RE = re.compile(r"\s(\d+\.\d+): damon_aggregated: target_id=(\d+) "
+                      r"nr_regions=(\d+) (\d+)-(\d+): (\d+) (\d+)")
+# A region counts as hot when it was seen accessed in at least this share
+# of the samples of an aggregation interval.
+HOT_SHARE = 0.10
+# A hot set counts as found when a snapshot's F1 of hot bytes reaches this.
+DETECT_F1 = 0.75
+BOOT_N = 4000
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_trace(path):
+    """Snapshots [(time, [(start, end, nr_accesses, age)])] in time order."""
+    snaps, cur, want = [], [], 0
+    if not os.path.exists(path):
+        return snaps
+    with open(path) as f:
+        for l in f:
+            m = TRACE_RE.search(l)
+            if not m:
+                continue
+            t = float(m.group(1))
+            nr, s, e, acc, age = (int(x) for x in m.groups()[2:])
+            if not cur:
+                want = nr
+            cur.append((s, e, acc, age))
+            if len(cur) == want:
+                snaps.append((t, cur))
+                cur = []
+    return snaps
+
+
+def parse_wl(path):
+    """The workload's log: header, t0, phases [(abs_start, [(s, e, period)])],
+    per-phase touches, final majflt."""
+    wl = {"phases": [], "ends": []}
+    for l in open(path):
+        if l.startswith("workload "):
+            kv = dict(x.split("=", 1) for x in l.split()[1:])
+            wl["start"], wl["end"] = int(kv["start"], 16), int(kv["end"], 16)
+        elif l.startswith("go "):
+            kv = dict(x.split("=", 1) for x in l.split()[1:])
+            wl["t0"], wl["majflt_go"] = float(kv["t0"]), int(kv["majflt"])
+        elif " phase=" in l:
+            kv = dict(x.split("=", 1) for x in l.split())
+            hot = []
+            for r in kv["hot"].split(","):
+                rng, per = r.split(":")
+                s, e = rng.split("-")
+                hot.append((int(s, 16), int(e, 16), int(per)))
+            wl["phases"].append((wl["t0"] + float(kv["t"]), hot))
+        elif " end=" in l:
+            kv = dict(x.split("=", 1) for x in l.split())
+            wl["ends"].append((wl["t0"] + float(kv["t"]), int(kv["touches"])))
+        elif " done " in l:
+            kv = dict(x.split("=", 1) for x in l.split()[1:] if "=" in x)
+            wl["done"] = wl["t0"] + float(l.split()[0][2:])
+            wl["touches"], wl["majflt_done"] = int(kv["touches"]), int(kv["majflt"])
+    return wl
+
+
+# ---------------------------------------------------------------- metrics
+
+def overlap(a0, a1, b0, b1):
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def hot_bytes_in(regions, ranges, thr):
+    """Bytes of @ranges that lie in regions with nr_accesses >= thr."""
+    n = 0
+    for s, e, acc, _ in regions:
+        if acc < thr:
+            continue
+        for hs, he in ranges:
+            n += overlap(s, e, hs, he)
+    return n
+
+
+def phase_at(wl, t):
+    idx = -1
+    for i, (ts, _) in enumerate(wl["phases"]):
+        if ts <= t:
+            idx = i
+    return idx
+
+
+def accuracy(snaps, wl, attrs):
+    """Byte-weighted confusion counts over the snapshots whose aggregation
+    window lies inside one phase; balanced accuracy and F1 of hot bytes."""
+    aggr = attrs["aggr_us"] / 1e6
+    thr = max(1, HOT_SHARE * attrs["aggr_us"] / attrs["sample_us"])
+    lo, hi = wl["start"], wl["end"]
+    tp = fp = tn = fn = 0
+    for t, regs in snaps:
+        p = phase_at(wl, t - aggr)
+        if p < 0 or phase_at(wl, t) != p or t > wl["done"]:
+            continue
+        hot = [(s, e) for s, e, _ in wl["phases"][p][1]]
+        nhot = sum(e - s for s, e in hot)
+        pred_hot = sum(overlap(s, e, lo, hi) for s, e, acc, _ in regs if acc >= thr)
+        t_p = hot_bytes_in(regs, hot, thr)
+        tp += t_p
+        fn += nhot - t_p
+        fp += pred_hot - t_p
+        tn += (hi - lo) - nhot - (pred_hot - t_p)
+    if tp + fn == 0 or tn + fp == 0:
+        return None, None
+    ba = (tp / (tp + fn) + tn / (tn + fp)) / 2
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return ba, f1
+
+
+def snapshot_f1(regs, hot, lo, hi, thr):
+    """F1 of hot bytes for one snapshot against hot ranges @hot."""
+    nhot = sum(e - s for s, e in hot)
+    pred = sum(overlap(s, e, lo, hi) for s, e, acc, _ in regs if acc >= thr)
+    tp = hot_bytes_in(regs, hot, thr)
+    return 2 * tp / (nhot + pred) if nhot + pred else 0.0
+
+
+def detection_latency(snaps, wl, attrs, first=1, last=None):
+    """Mean time from a phase change to the first snapshot whose F1 of hot
+    bytes against the new phase's hot ranges is at least DETECT_F1 (the
+    new hot set found, and not buried in a large region).  A phase whose
+    hot set is never found counts as the whole phase.  first=1: moves of
+    the hot spot; first=0, last=1: finding the first phase's hot set from
+    DAMON's initial regions."""
+    thr = max(1, HOT_SHARE * attrs["aggr_us"] / attrs["sample_us"])
+    lat = []
+    for i in range(first, last if last is not None else len(wl["phases"])):
+        tc, hot = wl["phases"][i]
+        tend = wl["phases"][i + 1][0] if i + 1 < len(wl["phases"]) else wl["done"]
+        rng = [(s, e) for s, e, _ in hot]
+        found = tend - tc
+        for t, regs in snaps:
+            if tc < t <= tend and snapshot_f1(regs, rng, wl["start"], wl["end"], thr) >= DETECT_F1:
+                found = t - tc
+                break
+        lat.append(found)
+    return float(np.mean(lat)) if lat else None
+
+
+def gradient_corr(snaps, wl, attrs):
+    """Spearman rank correlation between the bands' true access frequency
+    and the size-weighted mean nr_accesses DAMON reported for them."""
+    if not wl["phases"]:
+        return None
+    bands = wl["phases"][0][1]
+    sums = np.zeros(len(bands))
+    skip = wl["t0"] + 1.0
+    for t, regs in snaps:
+        if t < skip or t > wl["done"]:
+            continue
+        for b, (bs, be, _) in enumerate(bands):
+            sums[b] += sum(overlap(s, e, bs, be) * acc for s, e, acc, _ in regs) / (be - bs)
+    freq = np.array([1.0 / p for _, _, p in bands])
+    if not sums.any():
+        return 0.0
+    rank = lambda v: np.argsort(np.argsort(v)).astype(float)  # noqa: E731
+    return float(np.corrcoef(rank(freq), rank(sums))[0, 1])
+
+
+def item_metrics(d, name, attrs):
+    j = json.load(open(os.path.join(d, name + ".json")))
+    wl = parse_wl(os.path.join(d, name + ".wl.log"))
+    m = {"elapsed_s": j["elapsed_s"], "touches": wl.get("touches"),
+         "throughput": wl.get("touches", 0) / j["elapsed_s"]}
+    if not j["item"]["damon"]:
+        return m, j, wl, []
+    snaps = parse_trace(os.path.join(d, name + ".trace"))
+    inwin = [(t, r) for t, r in snaps if wl["t0"] <= t <= wl["done"]]
+    nr = [len(r) for _, r in inwin]
+    m["cpu_share"] = j["kdamond_ns"] / (j["elapsed_s"] * 1e9)
+    m["nr_snapshots"] = len(inwin)
+    if nr:
+        m["nr_regions_mean"] = float(np.mean(nr))
+        m["nr_regions_max"] = int(max(nr))
+        samples = j["elapsed_s"] * 1e6 / attrs["sample_us"]
+        m["ns_per_region_sample"] = j["kdamond_ns"] / (m["nr_regions_mean"] * samples)
+        m["kmem_per_region"] = (j["slab_done"] - j["slab_before"]) / nr[-1]
+    sc = j["item"]["scenario"]
+    if sc == "gradient":
+        m["rank_corr"] = gradient_corr(inwin, wl, attrs)
+    elif nr:
+        m["balanced_accuracy"], m["f1_hot"] = accuracy(inwin, wl, attrs)
+    if sc in ("stairs", "zigzag") and nr:
+        m["detect_latency_s"] = detection_latency(inwin, wl, attrs)
+    if sc not in ("gradient", "islands") and nr:
+        m["first_detect_s"] = detection_latency(inwin, wl, attrs, 0, 1)
+    if j["item"].get("scheme"):
+        st = j.get("scheme_stats", {})
+        m["sz_applied"] = st.get("sz_applied", 0)
+        m["rss_saved_mib"] = (j["rss_go"] - j["rss_done"]) / 2**20
+        m["majflt_hot"] = wl.get("majflt_done", 0) - wl.get("majflt_go", 0)
+    return m, j, wl, inwin
+
+
+def boot_metrics(rundir, plan):
+    d = os.path.join(rundir, "data")
+    out, raw = {}, {}
+    for it in plan["items"]:
+        if not os.path.exists(os.path.join(d, it["name"] + ".json")):
+            continue
+        m, j, wl, snaps = item_metrics(d, it["name"], plan["attrs"])
+        out[it["name"]] = m
+        raw[it["name"]] = (wl, snaps)
+    if "static" in out and "static-off" in out and out["static"]["throughput"]:
+        out["static"]["slowdown_pct"] = \
+            (out["static-off"]["throughput"] / out["static"]["throughput"] - 1) * 100
+    return out, raw
+
+
+# ---------------------------------------------------------------- statistics
+
+def boot_ratio(a, b, rng):
+    """Ratio of means a/b and its bootstrap 95% interval over pairs."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) == 0 or b.mean() == 0:
+        return None, None, None
+    n = len(a)
+    idx = rng.integers(0, n, size=(BOOT_N, n))
+    bm = b[idx].mean(axis=1)
+    ok = bm != 0
+    r = a[idx].mean(axis=1)[ok] / bm[ok]
+    return a.mean() / b.mean(), float(np.percentile(r, 2.5)), float(np.percentile(r, 97.5))
+
+
+# metric key -> (label, unit formatter, better direction)
+METRICS = [
+    ("cpu_share", "kdamond CPU share", lambda v: "%.2f%%" % (v * 100), "lower"),
+    ("ns_per_region_sample", "CPU per region-sample", lambda v: "%.0f ns" % v, "lower"),
+    ("nr_regions_mean", "nr_regions (mean)", lambda v: "%.0f" % v, None),
+    ("nr_regions_max", "nr_regions (max)", lambda v: "%.0f" % v, None),
+    ("balanced_accuracy", "balanced accuracy", lambda v: "%.3f" % v, "higher"),
+    ("f1_hot", "F1 of hot bytes", lambda v: "%.3f" % v, "higher"),
+    ("detect_latency_s", "detection latency (moves)", lambda v: "%.2f s" % v, "lower"),
+    ("first_detect_s", "time to find first hot set", lambda v: "%.2f s" % v, "lower"),
+    ("rank_corr", "rank corr. frequency", lambda v: "%.3f" % v, "higher"),
+    ("slowdown_pct", "workload slowdown", lambda v: "%.2f%%" % v, "lower"),
+    ("kmem_per_region", "slab delta / region", lambda v: "%.0f B" % v, "lower"),
+    ("rss_saved_mib", "RSS saved by pageout", lambda v: "%.1f MiB" % v, "higher"),
+    ("majflt_hot", "major faults (hot)", lambda v: "%.0f" % v, "lower"),
+    ("sz_applied", "pageout sz_applied", lambda v: "%.1f MiB" % (v / 2**20), "higher"),
+]
+
+
+def verdict(ratio, lo, hi, better, diff=None, resolution=None):
+    if ratio is None or better is None:
+        return ""
+    if resolution is not None and diff is not None and abs(diff) < resolution:
+        return "same (within resolution)"
+    worse = ratio > 1 if better == "lower" else ratio < 1
+    sig = (lo > 1 or hi < 1) if lo is not None else False
+    if abs(ratio - 1) < 0.02:
+        return "same"
+    if worse:
+        return "**ours WORSE**" if sig else "ours worse (interval includes 1)"
+    return "ours better" if sig else "ours better (interval includes 1)"
+
+
+def fmt_vals(vals, f):
+    if not vals:
+        return "-"
+    v = np.asarray(vals, float)
+    s = f(v.mean())
+    if len(v) > 1:
+        s += " ±" + f(v.std(ddof=1)).split()[0].lstrip("+")
+    return s
+
+
+# ---------------------------------------------------------------- plots
+
+def heat_matrix(snaps, lo, hi, bins, t0, t1, dt):
+    rows = int(np.ceil((t1 - t0) / dt))
+    mat = np.full((rows, bins), np.nan)
+    edges = np.linspace(lo, hi, bins + 1)
+    for t, regs in snaps:
+        r = int((t - t0) / dt)
+        if r < 0 or r >= rows:
+            continue
+        row = np.zeros(bins)
+        for s, e, acc, _ in regs:
+            if e <= lo or s >= hi:
+                continue
+            b0 = max(0, np.searchsorted(edges, s, side="right") - 1)
+            b1 = min(bins, np.searchsorted(edges, e, side="left"))
+            for b in range(b0, b1):
+                row[b] += overlap(s, e, edges[b], edges[b + 1]) * acc
+        mat[r] = row / (edges[1] - edges[0])
+    # aggregation ends jitter against the rows: repeat the last snapshot
+    for r in range(1, rows):
+        if np.isnan(mat[r, 0]):
+            mat[r] = mat[r - 1]
+    return mat
+
+
+def truth_matrix(wl, lo, hi, bins, t0, t1, dt):
+    rows = int(np.ceil((t1 - t0) / dt))
+    mat = np.zeros((rows, bins))
+    edges = np.linspace(lo, hi, bins + 1)
+    for r in range(rows):
+        p = phase_at(wl, t0 + (r + 0.5) * dt)
+        if p < 0:
+            continue
+        for s, e, per in wl["phases"][p][1]:
+            for b in range(bins):
+                o = overlap(s, e, edges[b], edges[b + 1])
+                if o:
+                    mat[r, b] += o / (edges[1] - edges[0]) / per
+    return mat
+
+
+def plot_heatmaps(raw, plan, outdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    files = []
+    maxacc = plan["attrs"]["aggr_us"] / plan["attrs"]["sample_us"]
+    dt = plan["attrs"]["aggr_us"] / 1e6
+    for it in plan["items"]:
+        name = it["name"]
+        if not it["damon"] or any(name not in raw[k] for k in KERNELS):
+            continue
+        fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), sharey=True)
+        for ax, k in zip(axes, KERNELS):
+            wl, snaps = raw[k][name]
+            t1 = wl["done"] - wl["t0"]
+            mat = heat_matrix(snaps, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+            ax.imshow(mat, aspect="auto", origin="upper", cmap="inferno",
+                      vmin=0, vmax=maxacc, interpolation="nearest",
+                      extent=(0, (wl["end"] - wl["start"]) / 2**20, t1, 0))
+            ax.set_title("%s: nr_accesses" % k)
+            ax.set_xlabel("offset in buffer (MiB)")
+        wl = raw["ours"][name][0]
+        truth = truth_matrix(wl, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+        axes[2].imshow(truth, aspect="auto", origin="upper", cmap="inferno", vmin=0, vmax=1,
+                       interpolation="nearest",
+                       extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
+        axes[2].set_title("ground truth (touch frequency)")
+        axes[2].set_xlabel("offset in buffer (MiB)")
+        axes[0].set_ylabel("time (s)")
+        fig.suptitle("scenario %s (pair 0)" % name)
+        fig.tight_layout()
+        f = "heatmap-%s.png" % name
+        fig.savefig(os.path.join(outdir, f), dpi=80)
+        plt.close(fig)
+        files.append(f)
+    return files
+
+
+def plot_nr_regions(raw, plan, outdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [it["name"] for it in plan["items"] if it["damon"]
+             and all(it["name"] in raw[k] for k in KERNELS)]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+    for ax, k in zip(axes, KERNELS):
+        for n in names:
+            wl, snaps = raw[k][n]
+            ax.plot([t - wl["t0"] for t, _ in snaps], [len(r) for _, r in snaps], label=n)
+        ax.axhline(plan["attrs"]["max_nr_regions"], color="red", ls="--", lw=0.8)
+        ax.set_title("%s: nr_regions over time" % k)
+        ax.set_xlabel("time since workload start (s)")
+        ax.set_yscale("log")
+    axes[0].set_ylabel("nr_regions")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "nr-regions.png"), dpi=80)
+    plt.close(fig)
+    return "nr-regions.png"
+
+
+def plot_cpu_size(per, plan, outdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sizes = [it for it in plan["items"] if it["scenario"] == "size"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k in KERNELS:
+        xs, ys, es = [], [], []
+        for it in sizes:
+            v = [b[it["name"]]["cpu_share"] * 100 for b in per[k] if it["name"] in b]
+            if v:
+                xs.append(it["mib"] / 1024)
+                ys.append(np.mean(v))
+                es.append(np.std(v, ddof=1) if len(v) > 1 else 0)
+        ax.errorbar(xs, ys, yerr=es, marker="o", capsize=3, label=k)
+    ax.set_xlabel("monitored size (GiB)")
+    ax.set_ylabel("kdamond CPU share (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("CPU against monitored size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, "cpu-vs-size.png"), dpi=80)
+    plt.close(fig)
+    return "cpu-vs-size.png"
+
+
+# ---------------------------------------------------------------- report
+
+def main():
+    outdir = sys.argv[1]
+    meta = json.load(open(os.path.join(outdir, "meta.json")))
+    plan = meta["plan"]
+    per = {k: [] for k in KERNELS}          # kernel -> [metrics per boot] by pair
+    raw0 = {}
+    bad = []
+    # an interrupted run: keep complete pairs only
+    pairs = sorted({b["pair"] for b in meta["boots"]
+                    if all(any(c["pair"] == b["pair"] and c["kernel"] == k for c in meta["boots"])
+                           for k in KERNELS)})
+    meta["pairs_done"] = len(pairs)
+    for b in sorted(meta["boots"], key=lambda b: (b["pair"], b["kernel"])):
+        if b["pair"] not in pairs:
+            continue
+        m, raw = boot_metrics(b["dir"], plan)
+        if b["status"] != 0 or b["timed_out"] or b["splats"]:
+            bad.append("%s pair %d: status=%s timed_out=%s splats=%d" %
+                       (b["kernel"], b["pair"], b["status"], b["timed_out"], len(b["splats"])))
+        per[b["kernel"]].append(m)
+        if b["pair"] == 0:
+            raw0[b["kernel"]] = raw
+    rng = np.random.default_rng(1)
+    rows, worse, table = [], [], []
+    for it in plan["items"]:
+        name = it["name"]
+        if not it["damon"]:
+            continue
+        for key, label, f, better in METRICS:
+            # paired values: only pairs where both kernels have the metric
+            pa = [(a[name].get(key), u[name].get(key)) for a, u in zip(per["ours"], per["upstream"])
+                  if name in a and name in u]
+            pa = [(a, u) for a, u in pa if a is not None and u is not None]
+            if not pa:
+                continue
+            a, u = [x for x, _ in pa], [y for _, y in pa]
+            note = ""
+            ours_idle = it.get("scheme") and \
+                not any(b[name].get("sz_applied") for b in per["ours"] if name in b)
+            if ours_idle and key in ("sz_applied", "rss_saved_mib", "majflt_hot"):
+                fa = "n/a"
+                r = lo = hi = None
+                note = "ours applied nothing (sz_applied = 0): DAMOS actions not in this tree yet"
+            elif ours_idle and key in ("cpu_share", "ns_per_region_sample", "kmem_per_region"):
+                # upstream's kdamond also pages out (and zram allocates)
+                fa = fmt_vals(a, f)
+                r = lo = hi = None
+                note = "not comparable: upstream's kdamond also does the pageout work"
+            else:
+                fa = fmt_vals(a, f)
+                r, lo, hi = boot_ratio(a, u, rng)
+            res = plan["attrs"]["aggr_us"] / 1e6 / 2 if key.endswith("_s") else None
+            v = verdict(r, lo, hi, better, np.mean(a) - np.mean(u), res)
+            if v.startswith("**ours WORSE") or v.startswith("ours worse"):
+                worse.append("%s / %s: ratio %.3f [%.3f, %.3f]" % (name, label, r, lo, hi))
+            rs = "-" if r is None else "%.3f [%.3f, %.3f]" % (r, lo, hi)
+            table.append("| %s | %s | %s | %s | %s | %s |" %
+                         (name, label, fa, fmt_vals(u, f), rs, v or note))
+            rows.append({"scenario": name, "metric": key, "ours": a, "upstream": u,
+                         "ratio": r, "ci": [lo, hi], "verdict": v, "note": note})
+    # invariants
+    inv = []
+    for k in KERNELS:
+        mx = max((b[n].get("nr_regions_max", 0) for b in per[k] for n in b), default=0)
+        inv.append("%s: largest nr_regions seen %d (max_nr_regions %d) -> %s" %
+                   (k, mx, plan["attrs"]["max_nr_regions"],
+                    "OK" if mx <= plan["attrs"]["max_nr_regions"] else "EXCEEDED"))
+    sizes = [it["name"] for it in plan["items"] if it["scenario"] == "size"]
+    flat = []
+    for k in KERNELS:
+        v = [np.mean([b[n]["cpu_share"] for b in per[k] if n in b]) for n in sizes
+             if any(n in b for b in per[k])]
+        if len(v) >= 2 and v[0]:
+            flat.append("%s: CPU share at %s / at %s = %.2f" % (k, sizes[len(v) - 1], sizes[0], v[-1] / v[0]))
+    slopes = {}
+    for k in KERNELS:
+        v = [np.mean([b[n]["cpu_share"] for b in per[k] if n in b]) for n in sizes
+             if any(n in b for b in per[k])]
+        if len(v) >= 2 and v[0]:
+            slopes[k] = v[-1] / v[0]
+    if len(slopes) == 2 and slopes["ours"] > slopes["upstream"] * 1.05:
+        worse.append("CPU against monitored size is less flat: CPU share at %s / at %s is "
+                     "%.2f for ours, %.2f for upstream" % (sizes[-1], sizes[0], slopes["ours"],
+                                                          slopes["upstream"]))
+    figs = []
+    try:
+        if all(k in raw0 for k in KERNELS):
+            figs += plot_heatmaps(raw0, plan, outdir)
+            figs.append(plot_nr_regions(raw0, plan, outdir))
+        figs.append(plot_cpu_size(per, plan, outdir))
+    except ImportError as e:
+        print("report.py: no plots (%s)" % e, file=sys.stderr)
+
+    walls = [b["wall_s"] for b in meta["boots"]]
+    cpus = [b.get("qemu_cpu_s", 0) for b in meta["boots"]]
+    md = []
+    md.append("# DAMON benchmark: ours vs upstream (Linux 6.12)\n")
+    md.append("- mode: **%s**, %d ABAB pairs done of %d planned (%s)" % (
+        meta["mode"], meta["pairs_done"], meta["pairs"],
+        "quick mode: fewer pairs and shorter phases than full" if meta["mode"] == "quick"
+        else "full mode"))
+    md.append("- commit: `%s`%s" % (meta["commit"], " (with uncommitted changes)" if meta["dirty"] else ""))
+    md.append("- command: `%s`" % meta["command"])
+    here = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse",
+                           "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    md.append("- report written by `bench/report.py` at commit `%s`" % (here or "?"))
+    md.append("- guest: QEMU TCG, 1 vCPU, `-icount shift=2`, %d MiB, cmdline extra `%s` "
+              "(plus harness defaults incl. `tsc=reliable`)" % (meta["guest_mem_mib"], meta["append"]))
+    md.append("- DAMON attrs (both kernels, via sysfs): %s; ops vaddr" % json.dumps(plan["attrs"]))
+    md.append("- workload seed %d, TLB refresh ping-pong every %s ms" % (plan["seed"], plan["tlb_refresh_ms"]))
+    md.append("- wall time here: %.0f s for %d boots (%.0f-%.0f s each; host shared with other "
+              "builds), build/deps %.0f s; QEMU CPU time per boot %.0f-%.0f s (about the wall "
+              "time of a boot on an idle host)" % (
+                  meta["bench_wall_s"], len(walls), min(walls), max(walls),
+                  meta.get("build_s", 0), min(cpus), max(cpus)))
+    if bad:
+        md.append("- **problem boots**: " + "; ".join(bad))
+    md.append("")
+    md.append("Values: mean ±sd over pairs. Ratio = mean(ours)/mean(upstream) with a "
+              "bootstrap 95%% interval (resampling pairs, %d draws). Hot = "
+              "nr_accesses >= %d%% of the samples of an aggregation." % (BOOT_N, HOT_SHARE * 100))
+    if meta["pairs_done"] < 5:
+        md.append("\n**Only %d pairs: the intervals are rough.**" % meta["pairs_done"])
+    md.append("\nDetection times are measured on snapshots taken every aggregation interval "
+              "(%.0f ms): differences smaller than that are within the resolution." %
+              (plan["attrs"]["aggr_us"] / 1e3))
+    md.append("\n## Where ours is worse\n")
+    md.append("\n".join("- " + w for w in worse) if worse else "- nowhere (no metric's ratio is on the worse side by 2% or more)")
+    md.append("\n## Results\n")
+    md.append("| scenario | metric | ours | upstream | ratio ours/upstream [95% CI] | verdict |")
+    md.append("|---|---|---|---|---|---|")
+    md += table
+    md.append("\n## Invariants\n")
+    md += ["- " + x for x in inv]
+    md += ["- " + x for x in flat] or ["- (size sweep missing)"]
+    md.append("\n## Plots\n")
+    md += ["![%s](%s)" % (f, f) for f in figs]
+    md.append("\n## Method\n")
+    md.append(METHOD)
+    with open(os.path.join(outdir, "report.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(os.path.join(outdir, "metrics.json"), "w") as f:
+        json.dump({"per_boot": per, "rows": rows}, f, indent=1)
+    text = "\n".join(md)
+    print(text[: text.find("\n## Plots")])
+    print("report.py: wrote %s" % os.path.join(outdir, "report.md"))
+    return 0
+
+
+METHOD = """\
+- Each boot runs every scenario once, in the same order, with the same
+  seed; kernels alternate ours, upstream, ours, upstream, ...
+- **kdamond CPU share**: delta of `sum_exec_runtime` (/proc/<pid>/schedstat)
+  of the kdamond over the workload's phases, divided by their duration
+  (virtual time: under -icount both count instructions).
+- **CPU per region-sample**: kdamond CPU time / (mean nr_regions x number of
+  sampling intervals).
+- **balanced accuracy / F1**: byte-weighted, from every `damon_aggregated`
+  snapshot whose aggregation window lies inside one phase, against the
+  workload's logged hot ranges (everything else in the buffer is cold).
+- **detection latency** (stairs, zigzag): mean time from a hot-spot move to
+  the first snapshot whose F1 of hot bytes against the new hot area is at
+  least 0.75; a move never detected so counts as the whole phase.
+  **time to find first hot set**: the same from the start of monitoring
+  (DAMON's initial regions) to the first phase's hot set. A difference of
+  less than half an aggregation interval is reported as "same".
+- **rank corr.** (gradient): Spearman correlation of the eight bands' true
+  touch frequency (1, 1/2, ... 1/128 of passes) with DAMON's size-weighted
+  nr_accesses.
+- **workload slowdown**: touches per second without DAMON (static-off) over
+  touches per second with it (static), minus 1.
+- **slab delta / region**: (Slab at the end - Slab before DAMON started) /
+  nr_regions of the last snapshot; includes the context's fixed cost and
+  other slab noise, so only the comparison means something.
+- **pageout**: a DAMOS `pageout` scheme (nr_accesses 0-0, age >= 10
+  aggregations) on a 512 MiB workload with one hot sixteenth, swap on zram;
+  RSS saved = VmRSS when the phases start minus at the end; major faults are
+  the workload's own (cold memory is never touched again, so they are all on
+  hot memory).
+- **TLB freshness under TCG**: the workload ping-pongs a byte with a child
+  process every 2 ms (forked before the buffer exists); each switch between
+  user address spaces flushes QEMU's software TLB, so accessed bits are set
+  again after DAMON clears them. Identical on both kernels.
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())
