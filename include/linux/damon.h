@@ -195,9 +195,9 @@ enum damos_quota_goal_tuner {
  * @list:		Link in the quota's goals list.
  */
 struct damos_quota_goal {
+	struct list_head list;
 	enum damos_quota_goal_metric metric;
-	unsigned long target_value;
-	unsigned long current_value;
+	unsigned long target_value, current_value;
 	union {
 		u64 last_psi_total;
 		struct {
@@ -205,7 +205,6 @@ struct damos_quota_goal {
 			u64 memcg_id;
 		};
 	};
-	struct list_head list;
 };
 
 /**
@@ -233,18 +232,14 @@ struct damos_quota_goal {
  * (@min_score) and the goal feedback state (@esz_bp).
  */
 struct damos_quota {
-	unsigned long reset_interval;
-	unsigned long ms;
-	unsigned long sz;
-	struct list_head goals;
+	/* what the user sets */
+	unsigned long sz, ms, reset_interval;
+	unsigned int weight_sz, weight_nr_accesses, weight_age;
+	unsigned int fail_charge_num, fail_charge_denom;
 	enum damos_quota_goal_tuner goal_tuner;
+	struct list_head goals;
+	/* what DAMON derives from it */
 	unsigned long esz;
-	unsigned int fail_charge_num;
-	unsigned int fail_charge_denom;
-
-	unsigned int weight_sz;
-	unsigned int weight_nr_accesses;
-	unsigned int weight_age;
 
 /* private: */
 	unsigned long total_charged_sz;

@@ -1674,21 +1674,24 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {
 	int i, err = 0;
 
-	mutex_lock(&damon_lock);
-	if ((exclusive && damon_nr_running) ||
-	    (!exclusive && damon_running_exclusive)) {
-		mutex_unlock(&damon_lock);
+	guard(mutex)(&damon_lock);
+	/* an exclusive group runs alone, whichever side comes second */
+	if (exclusive ? damon_nr_running : damon_running_exclusive)
 		return -EBUSY;
-	}
-	for (i = 0; i < nr_ctxs; i++) {
+	for (i = 0; i < nr_ctxs && !err; i++)
 		err = damon_start_one(ctxs[i]);
-		if (err)
-			break;
-	}
 	if (exclusive && damon_nr_running)
 		damon_running_exclusive = true;
-	mutex_unlock(&damon_lock);
 	return err;
+}
+
+/* The kdamond of @ctx with a reference held, or NULL if it is not running. */
+static struct task_struct *damon_get_kdamond(struct damon_ctx *ctx)
+{
+	guard(mutex)(&ctx->kdamond_lock);
+	if (ctx->kdamond)
+		get_task_struct(ctx->kdamond);
+	return ctx->kdamond;
 }
 
 /*
@@ -1697,13 +1700,8 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
  */
 static int damon_stop_one(struct damon_ctx *ctx)
 {
-	struct task_struct *k;
+	struct task_struct *k = damon_get_kdamond(ctx);
 
-	mutex_lock(&ctx->kdamond_lock);
-	k = ctx->kdamond;
-	if (k)
-		get_task_struct(k);
-	mutex_unlock(&ctx->kdamond_lock);
 	if (!k)
 		return -EPERM;
 	kthread_stop_put(k);
