@@ -670,16 +670,6 @@ struct damon_ctx {
 
 /* ===== Iteration ===== */
 
-static inline struct damon_region *damon_next_region(struct damon_region *r)
-{
-	return container_of(r->list.next, struct damon_region, list);
-}
-
-static inline struct damon_region *damon_prev_region(struct damon_region *r)
-{
-	return container_of(r->list.prev, struct damon_region, list);
-}
-
 static inline struct damon_region *damon_first_region(struct damon_target *t)
 {
 	return list_first_entry(&t->regions_list, struct damon_region, list);
@@ -688,6 +678,17 @@ static inline struct damon_region *damon_first_region(struct damon_target *t)
 static inline struct damon_region *damon_last_region(struct damon_target *t)
 {
 	return list_last_entry(&t->regions_list, struct damon_region, list);
+}
+
+/* Neighbours in the target's list; only valid when there is one. */
+static inline struct damon_region *damon_next_region(struct damon_region *r)
+{
+	return list_next_entry(r, list);
+}
+
+static inline struct damon_region *damon_prev_region(struct damon_region *r)
+{
+	return list_prev_entry(r, list);
 }
 
 static inline unsigned long damon_sz_region(struct damon_region *r)

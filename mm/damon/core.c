@@ -341,22 +341,24 @@ struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
 			       struct damos_watermarks *wmarks,
 			       int target_nid)
 {
-	struct damos *s;
+	struct damos *s = kmalloc(sizeof(*s), GFP_KERNEL);
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return NULL;
-	s->pattern = *pattern;
-	s->action = action;
-	s->apply_interval_us = apply_interval_us;
+	*s = (struct damos){
+		.pattern = *pattern,
+		.action = action,
+		.apply_interval_us = apply_interval_us,
+		.target_nid = target_nid,
+		.core_filters = LIST_HEAD_INIT(s->core_filters),
+		.ops_filters = LIST_HEAD_INIT(s->ops_filters),
+		.list = LIST_HEAD_INIT(s->list),
+	};
 	damos_copy_quota_params(&s->quota, quota);
 	INIT_LIST_HEAD(&s->quota.goals);
 	damos_copy_wmarks_params(&s->wmarks, wmarks);
+	/* active until the first watermarks check says otherwise */
 	s->wmarks.activated = true;
-	s->target_nid = target_nid;
-	INIT_LIST_HEAD(&s->core_filters);
-	INIT_LIST_HEAD(&s->ops_filters);
-	INIT_LIST_HEAD(&s->list);
 	return s;
 }
 
