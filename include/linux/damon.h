@@ -74,6 +74,10 @@ struct damon_size_range {
  *			region last changed significantly.
  * @list:		Sibling link in &damon_target->regions_list.
  * @last_nr_accesses:	(private) @nr_accesses of the previous aggregation.
+ * @hit_start:		(private) Lowest sampled address found accessed in the
+ *			current aggregation interval.
+ * @hit_end:		(private) Highest such address plus one; 0 while no
+ *			sample found an access.
  *
  * When two regions are merged, @nr_accesses and @age of the result are the
  * size-weighted averages of the two.
@@ -87,6 +91,8 @@ struct damon_region {
 	struct list_head list;
 
 	unsigned int last_nr_accesses;
+	unsigned long hit_start;
+	unsigned long hit_end;
 };
 
 /**

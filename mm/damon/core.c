@@ -1518,10 +1518,11 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 	}
 
 	damon_adjust_merge(ctx, max(max_nr / 10, 1U));
+	/* before the new window: guided cuts read this window's samples */
+	damon_adjust_split(ctx);
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
 			damon_region_new_window(r);
-	damon_adjust_split(ctx);
 	kdamond_check_regions(ctx);
 
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +

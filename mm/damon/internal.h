@@ -35,7 +35,8 @@ void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
 				unsigned long sz_limit);
 unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_pieces,
-				    unsigned long min_region_sz);
+					unsigned int nr_samples,
+					unsigned long min_region_sz);
 unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
 unsigned long damon_merge_sz_limit(struct damon_ctx *ctx);
 void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres);

@@ -37,15 +37,38 @@
  *    averages of the two.
  *
  * 3. Splitting.  If the number of regions is at most half of max_nr_regions,
- *    each region of at least twice the minimum region size is split in two
- *    at a random, minimum-size-aligned point.  Doubling therefore never
- *    exceeds max_nr_regions and no region gets below the minimum size.
+ *    each region of at least twice the minimum region size is cut, at
+ *    minimum-size-aligned points, where its samples point:
+ *
+ *    - Guided cuts.  The lowest and the highest sampled address that found
+ *      an access in the aggregation bound the part of the region that is
+ *      being accessed.  If at least two samples found an access, the region
+ *      is cut at those bounds, which separates the accessed part from the
+ *      idle parts beside it in one step.  An idle part is only cut off if it
+ *      is big enough to have been likely to get two samples (2 /
+ *      samples-per-aggregation of the region): a smaller one is where no
+ *      sample happened to fall, not evidence.  Both bounds are cut (three
+ *      pieces) while the number of regions is at most a third of
+ *      max_nr_regions; otherwise only the one with the bigger idle part.
+ *
+ *    - Random cut.  A region without a guided cut is cut in two at a random
+ *      point, which keeps looking for hot spots too small to have been
+ *      sampled.
+ *
+ *    The piece counts keep the result within max_nr_regions, and no region
+ *    gets below the minimum size.
+ *
+ *    Why guided cuts: a random cut halves, on average, the part of a region
+ *    where a hot/cold boundary can be, once per aggregation interval.  The
+ *    accessed samples of one aggregation place the boundary to about a
+ *    samples-per-aggregation-th of the region at once.
  *
  * Example: a 100-page target with a hot 20-page range, min 10 and max 100
  * regions.  The regions covering the hot range get high counts and those
  * elsewhere low ones; merging fuses the cold neighbours and the hot
- * neighbours separately, and random splits of the boundary regions keep
- * offering cut points until one lands on the hot range's edges.
+ * neighbours separately.  A region that straddles an edge of the hot range
+ * has accessed samples only on the hot side, so it is cut close to the
+ * edge; the pieces then merge with their own kind.
  */
 
 static struct kmem_cache *damon_region_cache __ro_after_init;
@@ -72,6 +95,29 @@ struct damon_region *damon_new_region(unsigned long start, unsigned long end)
 			.list = LIST_HEAD_INIT(r->list),
 		};
 	return r;
+}
+
+/* Widen the range of @r's accessed samples to cover @addr. */
+static void damon_note_hit(struct damon_region *r, unsigned long addr)
+{
+	if (!r->hit_end) {
+		r->hit_start = addr;
+		r->hit_end = addr + 1;
+		return;
+	}
+	r->hit_start = min(r->hit_start, addr);
+	r->hit_end = max(r->hit_end, addr + 1);
+}
+
+/* Forget the accessed samples of @r that lie outside it (after a cut). */
+static void damon_clip_hits(struct damon_region *r)
+{
+	if (r->hit_end <= r->ar.start || r->hit_start >= r->ar.end) {
+		r->hit_start = r->hit_end = 0;
+		return;
+	}
+	r->hit_start = max(r->hit_start, r->ar.start);
+	r->hit_end = min(r->hit_end, r->ar.end);
 }
 
 /**
@@ -133,7 +179,11 @@ struct damon_region *damon_cut_region(struct damon_target *t,
 	n->nr_accesses_bp = r->nr_accesses_bp;
 	n->last_nr_accesses = r->last_nr_accesses;
 	n->age = r->age;
+	n->hit_start = r->hit_start;
+	n->hit_end = r->hit_end;
 	r->ar.end = n->ar.start;
+	damon_clip_hits(r);
+	damon_clip_hits(n);
 	damon_insert_region(n, r, damon_next_region(r), t);
 	return n;
 }
@@ -388,6 +438,7 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 	if (accessed) {
 		r->nr_accesses_bp += 10000;
 		r->nr_accesses++;
+		damon_note_hit(r, r->sampling_addr);
 	}
 }
 
@@ -426,6 +477,7 @@ void damon_region_new_window(struct damon_region *r)
 	r->last_nr_accesses = r->nr_accesses;
 	r->nr_accesses_bp = r->nr_accesses * 10000;
 	r->nr_accesses = 0;
+	r->hit_start = r->hit_end = 0;
 }
 
 /* ===== Merge ===== */
@@ -442,6 +494,10 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 	l->nr_accesses_bp = damon_weighted_avg(l->nr_accesses_bp, sl,
 					       r->nr_accesses_bp, sr);
 	l->age = damon_weighted_avg(l->age, sl, r->age, sr);
+	if (r->hit_end) {
+		l->hit_start = l->hit_end ? l->hit_start : r->hit_start;
+		l->hit_end = r->hit_end;
+	}
 	l->ar.end = r->ar.end;
 	damon_destroy_region(r, t);
 }
@@ -520,43 +576,109 @@ void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
 
 /* ===== Split ===== */
 
+/* Cut @r at the random @msz-aligned points of @nr_cuts; see the DOC block. */
+static int damon_random_cuts(struct damon_target *t, struct damon_region *r,
+			     unsigned int nr_cuts, unsigned long msz)
+{
+	int added = 0;
+
+	while (nr_cuts--) {
+		unsigned long units = damon_sz_region(r) / msz;
+		unsigned long cut;
+
+		if (units < 2)
+			break;
+		/* a random cut in [1, units - 1] units */
+		cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(), 32);
+		r = damon_cut_region(t, r, cut * msz);
+		if (!r)
+			return -ENOMEM;
+		added++;
+	}
+	return added;
+}
+
+/*
+ * The guided cut points of @r, ascending, in @cuts; see the DOC block.
+ * Return: how many (0 to 2).
+ */
+static unsigned int damon_guided_cuts(struct damon_region *r,
+				      unsigned int nr_samples,
+				      unsigned long msz, unsigned long cuts[2])
+{
+	unsigned long sz = damon_sz_region(r), min_idle, lo, hi;
+	unsigned int n = 0;
+
+	if (!nr_samples || r->nr_accesses < 2 || !r->hit_end)
+		return 0;
+	min_idle = max(msz, sz / nr_samples * 2);
+	lo = ALIGN_DOWN(r->hit_start, msz);
+	hi = ALIGN(r->hit_end, msz);
+	if (lo >= r->ar.start + min_idle && lo < r->ar.end)
+		cuts[n++] = lo;
+	if (hi > r->ar.start && hi < r->ar.end && r->ar.end - hi >= min_idle)
+		cuts[n++] = hi;
+	return n;
+}
+
+/* Cut @r at up to @max_cuts of its guided cut points. */
+static int damon_guided_split(struct damon_target *t, struct damon_region *r,
+			      unsigned int max_cuts, unsigned int nr_samples,
+			      unsigned long msz)
+{
+	unsigned long cuts[2];
+	unsigned int n = damon_guided_cuts(r, nr_samples, msz, cuts);
+	int added = 0;
+
+	if (n > max_cuts) {
+		/* keep the cut that separates the bigger idle part */
+		if (cuts[0] - r->ar.start < r->ar.end - cuts[1])
+			cuts[0] = cuts[1];
+		n = max_cuts;
+	}
+	while (n--) {
+		unsigned long at = cuts[added];
+
+		r = damon_cut_region(t, r, at - r->ar.start);
+		if (!r)
+			return -ENOMEM;
+		added++;
+	}
+	return added;
+}
+
 /**
  * damon_split_target_regions() - Split each region of a target in pieces.
  * @t:			The target.
- * @nr_pieces:		Pieces to split each region into (>= 2).
+ * @nr_pieces:		Most pieces to split each region into (>= 2).
+ * @nr_samples:		Samples per aggregation interval, for guided cuts;
+ *			0 for random cuts only.
  * @min_region_sz:	Minimum size and alignment of the pieces.
  *
- * Each cut is at a random @min_region_sz-aligned point; regions too small
- * to be cut are left alone.
+ * A region is cut where its accessed samples point, else at random (see
+ * the DOC block); regions too small to be cut are left alone.  Only
+ * guided cuts make more than two pieces.
  *
  * Context: Caller owns @t; may sleep.
  * Return: The number of regions added.
  */
 unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_pieces,
-				    unsigned long min_region_sz)
+					unsigned int nr_samples,
+					unsigned long min_region_sz)
 {
 	unsigned long msz = max(min_region_sz, 1UL);
 	struct damon_region *r, *next;
 	unsigned int added = 0;
 
 	damon_for_each_region_safe(r, next, t) {
-		unsigned int i;
+		int n = damon_guided_split(t, r, nr_pieces - 1, nr_samples, msz);
 
-		for (i = 1; i < nr_pieces; i++) {
-			unsigned long units = damon_sz_region(r) / msz;
-			unsigned long cut;
-
-			if (units < 2)
-				break;
-			/* a random cut in [1, units - 1] units */
-			cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(),
-						  32);
-			r = damon_cut_region(t, r, cut * msz);
-			if (!r)
-				return added;
-			added++;
-		}
+		if (!n)
+			n = damon_random_cuts(t, r, 1, msz);
+		if (n < 0)
+			break;
+		added += n;
 	}
 	return added;
 }
@@ -569,12 +691,16 @@ unsigned int damon_split_target_regions(struct damon_target *t,
  */
 void damon_adjust_split(struct damon_ctx *ctx)
 {
+	unsigned long nr = damon_total_nr_regions(ctx);
+	unsigned long max_nr = ctx->attrs.max_nr_regions;
+	unsigned int nr_samples = damon_max_nr_accesses(&ctx->attrs);
 	struct damon_target *t;
 
-	if (damon_total_nr_regions(ctx) > ctx->attrs.max_nr_regions / 2)
+	if (nr > max_nr / 2)
 		return;
 	damon_for_each_target(t, ctx)
-		damon_split_target_regions(t, 2, ctx->min_region_sz);
+		damon_split_target_regions(t, nr <= max_nr / 3 ? 3 : 2,
+					   nr_samples, ctx->min_region_sz);
 }
 
 /**
@@ -594,7 +720,7 @@ void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 		unsigned int added = 0;
 
 		damon_for_each_target(t, ctx)
-			added += damon_split_target_regions(t, 2,
+			added += damon_split_target_regions(t, 2, 0,
 							ctx->min_region_sz);
 		if (!added)
 			break;

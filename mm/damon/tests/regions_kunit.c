@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for DAMON's region lists and adaptive regions adjustment:
- * list operations, damon_set_regions() edge cases, split bounds, merge
- * threshold, aging and the moving-sum access estimate.  Everything runs on
+ * list operations, damon_set_regions() edge cases, split bounds, guided
+ * cuts and how fast they isolate a hot range, merge threshold, aging and the moving-sum access estimate.  Everything runs on
  * contexts that are never started, so the tests own them.
  */
 
 #include <kunit/test.h>
 #include <linux/damon.h>
+#include <linux/sort.h>
 
 #include "../internal.h"
 
@@ -320,10 +321,190 @@ static void damon_regions_split_too_small(struct kunit *test)
 	struct damon_target *t = new_target_with(test, init, 2);
 
 	/* the one-unit region can't be split; the two-unit one only once */
-	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 3, MSZ), 1);
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 3, 0, MSZ), 1);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
-	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 2, MSZ), 0);
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 2, 0, MSZ), 0);
 	damon_free_target(t);
+}
+
+/* A guided split case: one region [0, 100) pages sampled 20 times. */
+struct guided_case {
+	const char *desc;
+	unsigned long hit_start, hit_end;	/* in pages; end 0: no hits */
+	unsigned int nr_accesses, nr_pieces;
+	int nr_out;				/* 0: a random cut is expected */
+	struct range_spec out[3];		/* in pages */
+};
+
+static const struct guided_case guided_cases[] = {
+	{ "hot middle, three pieces", 40, 60, 8, 3,
+	  3, { {0, 40}, {40, 60}, {60, 100} } },
+	{ "hot middle, two pieces: the bigger idle part goes", 30, 60, 8, 2,
+	  2, { {0, 60}, {60, 100} } },
+	{ "idle part below 2/20 of the region is kept", 5, 60, 8, 3,
+	  2, { {0, 60}, {60, 100} } },
+	{ "hot to the end: one cut", 50, 100, 10, 3,
+	  2, { {0, 50}, {50, 100} } },
+	{ "one accessed sample is not enough", 40, 41, 1, 3, 0 },
+	{ "no accessed sample", 0, 0, 0, 3, 0 },
+	{ "accessed samples everywhere", 2, 99, 20, 3, 0 },
+};
+
+static void guided_case_desc(const struct guided_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(guided, guided_cases, guided_case_desc);
+
+static void damon_regions_guided_split(struct kunit *test)
+{
+	const struct guided_case *c = test->param_value;
+	static const struct range_spec init[] = { {0, 100 * MSZ} };
+	struct damon_target *t = new_target_with(test, init, 1);
+	struct damon_region *r = damon_first_region(t);
+	struct range_spec out[3];
+	int i;
+
+	r->nr_accesses = c->nr_accesses;
+	if (c->hit_end) {
+		/* not page aligned: cuts round outwards to whole pages */
+		r->hit_start = c->hit_start * MSZ + 7;
+		r->hit_end = c->hit_end * MSZ - 5;
+	}
+	if (!c->nr_out) {
+		KUNIT_EXPECT_EQ(test, damon_split_target_regions(t,
+					c->nr_pieces, 20, MSZ), 1);
+		KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+		damon_free_target(t);
+		return;
+	}
+	for (i = 0; i < c->nr_out; i++)
+		out[i] = (struct range_spec){ c->out[i].start * MSZ,
+					      c->out[i].end * MSZ };
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, c->nr_pieces, 20,
+							 MSZ), c->nr_out - 1);
+	expect_regions(test, t, out, c->nr_out);
+	/* the accessed samples stay with the pieces they fell in */
+	damon_for_each_region(r, t)
+		if (r->hit_end)
+			KUNIT_EXPECT_TRUE(test, r->ar.start <= r->hit_start &&
+					  r->hit_end <= r->ar.end);
+	damon_free_target(t);
+}
+
+/* The hot range of the isolation runs, in pages of a 1000-page target. */
+#define SIM_HOT_START	437
+#define SIM_HOT_END	471
+#define SIM_MAX_WINDOWS	100
+
+static bool sim_sample_hot(const struct damon_region *r)
+{
+	return r->sampling_addr >= SIM_HOT_START * MSZ &&
+		r->sampling_addr < SIM_HOT_END * MSZ;
+}
+
+/*
+ * Whether the regions that read hot (at least half the samples) cover 90%
+ * of the hot range and at most 10% of its size besides.
+ */
+static bool sim_isolated(struct damon_ctx *ctx)
+{
+	unsigned int half = damon_max_nr_accesses(&ctx->attrs) / 2;
+	unsigned long hs = SIM_HOT_START * MSZ, he = SIM_HOT_END * MSZ;
+	unsigned long in = 0, out = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t) {
+			unsigned long s = max(r->ar.start, hs);
+			unsigned long e = min(r->ar.end, he);
+			unsigned long both = s < e ? e - s : 0;
+
+			if (r->nr_accesses < half)
+				continue;
+			in += both;
+			out += damon_sz_region(r) - both;
+		}
+	return in * 10 >= (he - hs) * 9 && out * 10 <= he - hs;
+}
+
+/*
+ * Aggregation intervals until the hot range is isolated, adjusting the
+ * regions as the kdamond does, with guided cuts or random cuts only.
+ */
+static unsigned int sim_windows_to_isolate(struct kunit *test, bool guided)
+{
+	static const struct range_spec init[] = { {0, 1000 * MSZ} };
+	struct damon_ctx *ctx = damon_new_ctx();
+	unsigned int nr_samples, w, i;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->attrs.sample_interval = 1000;
+	ctx->attrs.aggr_interval = 20000;
+	ctx->attrs.aggr_samples = 20;
+	ctx->attrs.min_nr_regions = 10;
+	ctx->attrs.max_nr_regions = 100;
+	nr_samples = damon_max_nr_accesses(&ctx->attrs);
+	t = new_target_with(test, init, 1);
+	damon_add_target(ctx, t);
+	damon_ensure_min_nr_regions(ctx);
+
+	for (w = 1; w < SIM_MAX_WINDOWS; w++) {
+		unsigned int highest = 0;
+
+		for (i = 0; i < nr_samples; i++)
+			damon_for_each_region(r, t) {
+				r->sampling_addr = r->ar.start +
+					get_random_u32_below(damon_sz_region(r));
+				damon_update_region_access_rate(r,
+						sim_sample_hot(r), &ctx->attrs);
+				highest = max(highest, r->nr_accesses);
+			}
+		if (sim_isolated(ctx))
+			break;
+		damon_adjust_merge(ctx, max(highest / 10, 1U));
+		if (guided)
+			damon_adjust_split(ctx);
+		else if (t->nr_regions <= ctx->attrs.max_nr_regions / 2)
+			damon_split_target_regions(t, 2, 0, MSZ);
+		KUNIT_EXPECT_LE(test, t->nr_regions,
+				ctx->attrs.max_nr_regions);
+		damon_for_each_region(r, t)
+			damon_region_new_window(r);
+	}
+	damon_destroy_ctx(ctx);
+	return w;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	return *(const unsigned int *)a - *(const unsigned int *)b;
+}
+
+/*
+ * Guided cuts find a 34-page hot range in 1000 pages in a few aggregation
+ * intervals.  Random cuts alone are measured too, to log the difference.
+ */
+static void damon_regions_guided_isolates_fast(struct kunit *test)
+{
+	unsigned int guided[15], rnd[15];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(guided); i++) {
+		guided[i] = sim_windows_to_isolate(test, true);
+		rnd[i] = sim_windows_to_isolate(test, false);
+	}
+	sort(guided, ARRAY_SIZE(guided), sizeof(guided[0]), cmp_uint, NULL);
+	sort(rnd, ARRAY_SIZE(rnd), sizeof(rnd[0]), cmp_uint, NULL);
+	kunit_info(test, "aggregations to isolate: guided median %u max %u, random-only median %u max %u\n",
+		   guided[7], guided[14], rnd[7], rnd[14]);
+	KUNIT_EXPECT_LE(test, guided[7], 6);
+	KUNIT_EXPECT_LT(test, guided[14], SIM_MAX_WINDOWS);
+	KUNIT_EXPECT_LE(test, guided[7], rnd[7]);
 }
 
 static void damon_regions_ensure_min(struct kunit *test)
@@ -417,6 +598,8 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_merge_weighted),
 	KUNIT_CASE(damon_regions_split_bounds),
 	KUNIT_CASE(damon_regions_split_too_small),
+	KUNIT_CASE_PARAM(damon_regions_guided_split, guided_gen_params),
+	KUNIT_CASE(damon_regions_guided_isolates_fast),
 	KUNIT_CASE(damon_regions_ensure_min),
 	KUNIT_CASE(damon_regions_age_reset),
 	KUNIT_CASE(damon_regions_moving_sum),
