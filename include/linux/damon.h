@@ -88,9 +88,10 @@ struct damon_region {
 	unsigned int nr_accesses;
 	unsigned int nr_accesses_bp;
 	unsigned int age;
+	/* private; here, so that the unsigned ints pack without holes */
+	unsigned int last_nr_accesses;
 	struct list_head list;
 
-	unsigned int last_nr_accesses;
 	unsigned long hit_start;
 	unsigned long hit_end;
 };
