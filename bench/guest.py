@@ -203,6 +203,16 @@ def measure(item, plan, outdir, wl, log, res):
     return res
 
 
+def region_slab():
+    """Bytes per damon_region object: SLUB's sysfs view of the cache (which
+    stays there, as an alias, when SLUB merges it with another cache)."""
+    d = "/sys/kernel/slab/damon_region"
+    try:
+        return {k: int(rd(d + "/" + k)) for k in ("object_size", "slab_size")}
+    except OSError:
+        return None
+
+
 def main():
     plan = json.load(open(sys.argv[1]))
     outdir = sys.argv[2]
@@ -211,7 +221,8 @@ def main():
              "cmdline": rd("/proc/cmdline"), "nproc": os.cpu_count(),
              "memtotal": meminfo("MemTotal"),
              "have_admin": os.path.isdir(ADMIN),
-             "have_event": os.path.exists(EVENT)}
+             "have_event": os.path.exists(EVENT),
+             "region_slab": region_slab()}
     with open(os.path.join(outdir, "guest.json"), "w") as f:
         json.dump(facts, f, indent=1)
     if not facts["have_admin"] or not facts["have_event"]:

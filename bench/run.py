@@ -13,6 +13,7 @@ guest size, kernel command line, sysfs writes and workload seed.  Then
 bench/report.py writes the report.
 
     run.py [--mode quick|full] [--pairs N] [--out DIR] [--no-build]
+           [--items NAME,...]
 """
 
 import argparse
@@ -163,6 +164,9 @@ def main():
     ap.add_argument("--publish", default=None, metavar="DIR",
                     help="also copy the report, plots, metrics and configs "
                     "(not the raw data) to DIR, e.g. bench/results/<date>")
+    ap.add_argument("--items", default=None, metavar="NAME,...",
+                    help="run only these items of the plan (for trying a "
+                    "change; a published run uses the whole plan)")
     args = ap.parse_args()
     pairs = args.pairs or (2 if args.mode == "quick" else 5)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
@@ -171,6 +175,14 @@ def main():
     start = time.monotonic()
     build(args)
     plan = make_plan(args.mode, args.seed)
+    if args.items:
+        want = args.items.split(",")
+        unknown = set(want) - {i["name"] for i in plan["items"]}
+        if unknown:
+            sys.exit("run.py: no such items: %s" % ",".join(sorted(unknown)))
+        if args.publish:
+            sys.exit("run.py: --items and --publish do not go together")
+        plan["items"] = [i for i in plan["items"] if i["name"] in want]
     meta = {"mode": args.mode, "pairs": pairs, "command": " ".join(sys.argv),
             "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
             "started_utc": stamp, "plan": plan, "guest_mem_mib": args.mem,
