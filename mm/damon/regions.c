@@ -19,8 +19,10 @@
  * DAMON checks one sampled address per region per sampling interval, so the
  * cost of a sample is O(number of regions), whatever the size of the memory
  * watched.  The number of regions is kept between min_nr_regions and
- * max_nr_regions, while the regions follow the access pattern, by the
- * following steps at the end of each aggregation interval:
+ * max_nr_regions, while the regions follow the access pattern.  When a
+ * kdamond starts, regions are cut into near-equal pieces until there are
+ * min_nr_regions of them (nothing is known yet to cut better).  Then the
+ * following steps run at the end of each aggregation interval:
  *
  * 1. Aging.  A region whose nr_accesses differs from the previous
  *    aggregation's by at least a tenth of the highest possible value (at
@@ -703,28 +705,58 @@ void damon_adjust_split(struct damon_ctx *ctx)
 					   nr_samples, ctx->min_region_sz);
 }
 
+/* Cut @r into pieces of about @piece bytes, all @msz-aligned. */
+static int damon_cut_evenly(struct damon_target *t, struct damon_region *r,
+			    unsigned long piece, unsigned long msz)
+{
+	unsigned long units = damon_sz_region(r) / msz;
+	unsigned long nr = DIV_ROUND_UP(damon_sz_region(r), piece);
+	int added = 0;
+
+	nr = min(nr, units);
+	while (nr > 1) {
+		/* the first of @nr near-equal pieces */
+		unsigned long cut = units / nr;
+
+		r = damon_cut_region(t, r, cut * msz);
+		if (!r)
+			return -ENOMEM;
+		units -= cut;
+		nr--;
+		added++;
+	}
+	return added;
+}
+
 /**
  * damon_ensure_min_nr_regions() - Split until min_nr_regions is reached.
  * @ctx:	The context.
  *
  * Used once when a kdamond starts, as operation sets may set up fewer
- * regions than min_nr_regions.  Stops early when no region can be split.
+ * regions than min_nr_regions.  With nothing sampled yet, the regions are
+ * cut into near-equal pieces of at most the total size / min_nr_regions,
+ * so that no starting region is much bigger than the others.  Regions of
+ * the minimum size are not cut.
  *
  * Context: Caller owns @ctx; may sleep.
  */
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 {
+	unsigned long msz = max(ctx->min_region_sz, 1UL);
+	unsigned long total = 0, piece;
 	struct damon_target *t;
+	struct damon_region *r, *next;
 
-	while (damon_total_nr_regions(ctx) < ctx->attrs.min_nr_regions) {
-		unsigned int added = 0;
-
-		damon_for_each_target(t, ctx)
-			added += damon_split_target_regions(t, 2, 0,
-							ctx->min_region_sz);
-		if (!added)
-			break;
-	}
+	if (damon_total_nr_regions(ctx) >= ctx->attrs.min_nr_regions)
+		return;
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			total += damon_sz_region(r);
+	piece = max(total / max(ctx->attrs.min_nr_regions, 1UL), msz);
+	damon_for_each_target(t, ctx)
+		damon_for_each_region_safe(r, next, t)
+			if (damon_cut_evenly(t, r, piece, msz) < 0)
+				return;
 }
 
 /* ===== Initialisation ===== */

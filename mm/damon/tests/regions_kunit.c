@@ -507,19 +507,39 @@ static void damon_regions_guided_isolates_fast(struct kunit *test)
 	KUNIT_EXPECT_LE(test, guided[7], rnd[7]);
 }
 
+/*
+ * 130 pages in two targets, min_nr_regions 10: pieces of at most 13 pages,
+ * near-equal within each target (8 of 100 pages, 3 of 30).
+ */
 static void damon_regions_ensure_min(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
-	static const struct range_spec init[] = { {0, 100 * MSZ} };
-	struct damon_target *t;
+	static const struct range_spec a[] = { {0, 100 * MSZ} };
+	static const struct range_spec b[] = { {1000 * MSZ, 1030 * MSZ} };
+	struct damon_target *ta, *tb;
+	struct damon_region *r;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	t = new_target_with(test, init, 1);
-	damon_add_target(ctx, t);
+	ctx->attrs.min_nr_regions = 10;
+	ta = new_target_with(test, a, 1);
+	tb = new_target_with(test, b, 1);
+	damon_add_target(ctx, ta);
+	damon_add_target(ctx, tb);
 	damon_ensure_min_nr_regions(ctx);
-	KUNIT_EXPECT_GE(test, damon_total_nr_regions(ctx),
-			ctx->attrs.min_nr_regions);
-	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(ta), 8);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(tb), 3);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(ta));
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(tb));
+	damon_for_each_region(r, ta) {
+		KUNIT_EXPECT_GE(test, damon_sz_region(r), 12 * MSZ);
+		KUNIT_EXPECT_LE(test, damon_sz_region(r), 13 * MSZ);
+	}
+	damon_for_each_region(r, tb)
+		KUNIT_EXPECT_EQ(test, damon_sz_region(r), 10 * MSZ);
+
+	/* already enough regions: nothing changes */
+	damon_ensure_min_nr_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_total_nr_regions(ctx), 11);
 	damon_destroy_ctx(ctx);
 }
 
