@@ -20,7 +20,9 @@
  *   gradient  eight bands; band b is touched on one pass in 2^b
  *   churn     area 0 hot; every CHURN_MS (at most) one other area
  *             (seeded random) is unmapped and mapped again at the same
- *             address while DAMON watches, then written once
+ *             address while DAMON watches, then written once; each remap
+ *             is logged with its duration, as the hot area is not touched
+ *             meanwhile
  *   size      one hot range of HOT_FIXED_MIB in the middle of the buffer,
  *             whatever --mib is (for CPU cost against monitored size)
  *
@@ -363,7 +365,12 @@ int main(int argc, char **argv)
 				last_refresh = now();
 			}
 			if (!strcmp(W.scenario, "churn") && t >= next_churn) {
+				double c0 = now();
+
 				churn_one();
+				/* the hot area is not touched meanwhile: log how long */
+				fprintf(W.log, "t=%.6f churn ms=%.1f\n", c0 - W.t0,
+					(now() - c0) * 1e3);
 				/* no catching up: churn must not starve the hot area */
 				next_churn = now() + CHURN_MS / 1e3;
 			}
