@@ -403,6 +403,15 @@ static void damos_free_migrate_dests(struct damos_migrate_dests *dests)
 	dests->nr_dests = 0;
 }
 
+/* Free the filters on @head, which is a scheme's core or ops list. */
+static void damos_destroy_filter_list(struct list_head *head)
+{
+	struct damos_filter *f, *next;
+
+	list_for_each_entry_safe(f, next, head, list)
+		damos_destroy_filter(f);
+}
+
 /**
  * damon_destroy_scheme() - Unlink and free a scheme with its filters, goals
  *			    and migration destinations.
@@ -413,14 +422,11 @@ static void damos_free_migrate_dests(struct damos_migrate_dests *dests)
 void damon_destroy_scheme(struct damos *s)
 {
 	struct damos_quota_goal *g, *gnext;
-	struct damos_filter *f, *fnext;
 
 	damos_for_each_quota_goal_safe(g, gnext, &s->quota)
 		damos_destroy_quota_goal(g);
-	damos_for_each_core_filter_safe(f, fnext, s)
-		damos_destroy_filter(f);
-	damos_for_each_ops_filter_safe(f, fnext, s)
-		damos_destroy_filter(f);
+	damos_destroy_filter_list(&s->core_filters);
+	damos_destroy_filter_list(&s->ops_filters);
 	damos_free_migrate_dests(&s->migrate_dests);
 	list_del(&s->list);
 	kfree(s);
@@ -552,24 +558,24 @@ static const struct damon_attrs damon_default_attrs = {
  */
 struct damon_ctx *damon_new_ctx(void)
 {
-	struct damon_ctx *ctx;
+	struct damon_ctx *ctx = kmalloc(sizeof(*ctx), GFP_KERNEL);
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return NULL;
-
-	ctx->attrs = damon_default_attrs;
-	ctx->addr_unit = 1;
-	ctx->min_region_sz = DAMON_MIN_REGION_SZ;
-	ctx->ops.id = NR_DAMON_OPS;
-
-	INIT_LIST_HEAD(&ctx->adaptive_targets);
+	*ctx = (struct damon_ctx){
+		.attrs = damon_default_attrs,
+		.addr_unit = 1,
+		.min_region_sz = DAMON_MIN_REGION_SZ,
+		.ops.id = NR_DAMON_OPS,
+		.adaptive_targets = LIST_HEAD_INIT(ctx->adaptive_targets),
+		.schemes = LIST_HEAD_INIT(ctx->schemes),
+		.call_controls = LIST_HEAD_INIT(ctx->call_controls),
+	};
+	/* each lock gets its lockdep class here, so not in the literal */
 	mutex_init(&ctx->kdamond_lock);
-	init_completion(&ctx->kdamond_started);
 	mutex_init(&ctx->walk_control_lock);
 	mutex_init(&ctx->call_controls_lock);
-	INIT_LIST_HEAD(&ctx->call_controls);
-	INIT_LIST_HEAD(&ctx->schemes);
+	init_completion(&ctx->kdamond_started);
 	return ctx;
 }
 
@@ -820,6 +826,16 @@ static int damon_commit_targets(struct damon_ctx *dst,
 	return 0;
 }
 
+/* Give @dst the parameters of @src: everything but the list link. */
+static void damos_copy_filter(struct damos_filter *dst,
+			      const struct damos_filter *src)
+{
+	struct list_head link = dst->list;
+
+	*dst = *src;
+	dst->list = link;
+}
+
 static int damos_commit_filter_list(struct damos *dst_s,
 				    struct list_head *dst,
 				    struct list_head *src)
@@ -838,25 +854,7 @@ static int damos_commit_filter_list(struct damos *dst_s,
 			list_add_tail(&d->list, dst);
 			dpos = dst;
 		}
-		d->type = s->type;
-		d->matching = s->matching;
-		d->allow = s->allow;
-		switch (s->type) {
-		case DAMOS_FILTER_TYPE_MEMCG:
-			d->memcg_id = s->memcg_id;
-			break;
-		case DAMOS_FILTER_TYPE_ADDR:
-			d->addr_range = s->addr_range;
-			break;
-		case DAMOS_FILTER_TYPE_TARGET:
-			d->target_idx = s->target_idx;
-			break;
-		case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
-			d->sz_range = s->sz_range;
-			break;
-		default:
-			break;
-		}
+		damos_copy_filter(d, s);
 	}
 	while (dpos != dst) {
 		d = list_entry(dpos, struct damos_filter, list);
@@ -1036,19 +1034,12 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
 	err = damon_set_attrs(dst, &attrs);
-	if (err)
-		goto corrupted;
-	err = damon_commit_targets(dst, src);
-	if (err)
-		goto corrupted;
-	err = damon_commit_schemes(dst, src);
-	if (err)
-		goto corrupted;
-	dst->maybe_corrupted = false;
-	return 0;
-
-corrupted:
-	dst->maybe_corrupted = true;
+	if (!err)
+		err = damon_commit_targets(dst, src);
+	if (!err)
+		err = damon_commit_schemes(dst, src);
+	/* a failure midway leaves @dst half updated: its kdamond stops */
+	dst->maybe_corrupted = err != 0;
 	return err;
 }
 
