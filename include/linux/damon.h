@@ -703,44 +703,38 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
 	return r->ar.end - r->ar.start;
 }
 
-#define damon_for_each_region(r, t) \
-	list_for_each_entry(r, &(t)->regions_list, list)
+/*
+ * Every list of the API links its entries through their "list" member, so
+ * each walk below is one of these two on a different head; the _safe forms
+ * allow removing the entry at hand.
+ */
+#define __damon_walk(pos, head)		list_for_each_entry(pos, head, list)
+#define __damon_walk_safe(pos, n, head)	list_for_each_entry_safe(pos, n, head, list)
 
-#define damon_for_each_region_from(r, t) \
+#define damon_for_each_region(r, t)	__damon_walk(r, &(t)->regions_list)
+#define damon_for_each_region_safe(r, next, t)	\
+	__damon_walk_safe(r, next, &(t)->regions_list)
+/* from @r itself on, to the end of @t's regions */
+#define damon_for_each_region_from(r, t)	\
 	list_for_each_entry_from(r, &(t)->regions_list, list)
-
-#define damon_for_each_region_safe(r, next, t) \
-	list_for_each_entry_safe(r, next, &(t)->regions_list, list)
-
-#define damon_for_each_target(t, ctx) \
-	list_for_each_entry(t, &(ctx)->adaptive_targets, list)
-
-#define damon_for_each_target_safe(t, next, ctx) \
-	list_for_each_entry_safe(t, next, &(ctx)->adaptive_targets, list)
-
-#define damon_for_each_scheme(s, ctx) \
-	list_for_each_entry(s, &(ctx)->schemes, list)
-
-#define damon_for_each_scheme_safe(s, next, ctx) \
-	list_for_each_entry_safe(s, next, &(ctx)->schemes, list)
-
-#define damos_for_each_quota_goal(goal, quota) \
-	list_for_each_entry(goal, &(quota)->goals, list)
-
-#define damos_for_each_quota_goal_safe(goal, next, quota) \
-	list_for_each_entry_safe(goal, next, &(quota)->goals, list)
-
-#define damos_for_each_core_filter(f, scheme) \
-	list_for_each_entry(f, &(scheme)->core_filters, list)
-
-#define damos_for_each_core_filter_safe(f, next, scheme) \
-	list_for_each_entry_safe(f, next, &(scheme)->core_filters, list)
-
-#define damos_for_each_ops_filter(f, scheme) \
-	list_for_each_entry(f, &(scheme)->ops_filters, list)
-
-#define damos_for_each_ops_filter_safe(f, next, scheme) \
-	list_for_each_entry_safe(f, next, &(scheme)->ops_filters, list)
+#define damon_for_each_target(t, ctx)	__damon_walk(t, &(ctx)->adaptive_targets)
+#define damon_for_each_target_safe(t, next, ctx)	\
+	__damon_walk_safe(t, next, &(ctx)->adaptive_targets)
+#define damon_for_each_scheme(s, ctx)	__damon_walk(s, &(ctx)->schemes)
+#define damon_for_each_scheme_safe(s, next, ctx)	\
+	__damon_walk_safe(s, next, &(ctx)->schemes)
+#define damos_for_each_quota_goal(goal, quota)	\
+	__damon_walk(goal, &(quota)->goals)
+#define damos_for_each_quota_goal_safe(goal, next, quota)	\
+	__damon_walk_safe(goal, next, &(quota)->goals)
+#define damos_for_each_core_filter(f, scheme)	\
+	__damon_walk(f, &(scheme)->core_filters)
+#define damos_for_each_core_filter_safe(f, next, scheme)	\
+	__damon_walk_safe(f, next, &(scheme)->core_filters)
+#define damos_for_each_ops_filter(f, scheme)	\
+	__damon_walk(f, &(scheme)->ops_filters)
+#define damos_for_each_ops_filter_safe(f, next, scheme)	\
+	__damon_walk_safe(f, next, &(scheme)->ops_filters)
 
 #ifdef CONFIG_DAMON
 
