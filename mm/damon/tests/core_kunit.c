@@ -588,11 +588,9 @@ static void damon_core_tune_direction(struct kunit *test)
 						    1500), 1000);
 }
 
-static void damon_core_tune_keeps_ratio(struct kunit *test)
+/* One tuning step, aiming at 4% of events, after windows that saw none. */
+static void tune_after_idle_window(struct damon_ctx *ctx)
 {
-	struct damon_ctx *ctx = damon_new_ctx();
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
 		.access_bp = 400, .aggrs = 3,
 		.min_sample_us = 1000, .max_sample_us = 100000,
@@ -600,6 +598,14 @@ static void damon_core_tune_keeps_ratio(struct kunit *test)
 	ctx->nr_accesses_sum = 0;
 	ctx->max_nr_samples_sum = 1000;
 	damon_tune_intervals_step(ctx);
+}
+
+static void damon_core_tune_keeps_ratio(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	tune_after_idle_window(ctx);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.sample_interval, 10000);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000);
 	KUNIT_EXPECT_EQ(test, ctx->max_nr_samples_sum, 0);
@@ -622,14 +628,8 @@ static void damon_core_tune_rescales_ages(struct kunit *test)
 	damon_add_region(r, t);
 	r->age = 10;
 	r->nr_accesses = 3;
-	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
-		.access_bp = 400, .aggrs = 3,
-		.min_sample_us = 1000, .max_sample_us = 100000,
-	};
 	/* no access seen: the intervals double, 100 ms -> 200 ms */
-	ctx->nr_accesses_sum = 0;
-	ctx->max_nr_samples_sum = 1000;
-	damon_tune_intervals_step(ctx);
+	tune_after_idle_window(ctx);
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_interval, 200000);
 	KUNIT_EXPECT_EQ(test, r->age, 5);
 	/* samples per aggregation are unchanged, and so is nr_accesses */

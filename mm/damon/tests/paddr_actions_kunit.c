@@ -19,16 +19,10 @@
 
 #include "../damos.h"
 #include "../ops-common.h"
-
-#define defer(test, fn, arg)						\
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fn, arg), 0)
+#include "real_folio.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(destroy_scheme, damon_destroy_scheme,
 			    struct damos *);
-KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
-			    struct damon_ctx *);
-KUNIT_DEFINE_ACTION_WRAPPER(put_file, fput, struct file *);
-KUNIT_DEFINE_ACTION_WRAPPER(put_folio, folio_put, struct folio *);
 
 static struct damos *new_scheme(struct kunit *test, enum damos_action action)
 {
@@ -239,26 +233,6 @@ static void damon_pick_dest_single_and_stable(struct kunit *test)
 
 /* ===== paddr apply_scheme on a real folio ===== */
 
-/* An unmapped page-cache folio, on its LRU list, held until the test ends. */
-static struct folio *new_lru_folio(struct kunit *test)
-{
-	struct file *file;
-	struct folio *folio;
-
-	file = shmem_kernel_file_setup("damon_paddr_actions_kunit", PAGE_SIZE,
-				       VM_NORESERVE);
-	if (IS_ERR(file))
-		kunit_skip(test, "no shmem file: %ld", PTR_ERR(file));
-	defer(test, put_file, file);
-	folio = shmem_read_folio(file->f_mapping, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
-	defer(test, put_folio, folio);
-	lru_add_drain_all();
-	if (!folio_test_lru(folio))
-		kunit_skip(test, "folio did not reach an LRU list");
-	return folio;
-}
-
 /* A paddr context and region covering exactly the page of @folio. */
 static struct damon_region *new_region(struct kunit *test,
 				       struct folio *folio,
@@ -300,15 +274,6 @@ static unsigned long apply(struct damon_ctx *ctx, struct damon_region *r,
 	return applied;
 }
 
-static const unsigned long addr_units[] = { 1, 4, PAGE_SIZE };
-
-static void addr_unit_desc(const unsigned long *unit, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "addr_unit %lu", *unit);
-}
-
-KUNIT_ARRAY_PARAM(addr_unit, addr_units, addr_unit_desc);
-
 /*
  * sz_filter_passed and the applied size are in address units: a page is
  * PAGE_SIZE / unit of them.  The folio is unmapped page cache.
@@ -317,7 +282,7 @@ static void damon_paddr_filter_units(struct kunit *test)
 {
 	const unsigned long *unit = test->param_value;
 	unsigned long page_units = PAGE_SIZE / *unit;
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_lru_folio(test, "damon_paddr_actions_kunit");
 	struct damos *s = new_scheme(test, DAMOS_STAT);
 	struct damos_filter *f;
 	struct damon_ctx *ctx;
@@ -354,7 +319,7 @@ static void damon_paddr_lru_actions(struct kunit *test)
 {
 	const unsigned long *unit = test->param_value;
 	unsigned long page_units = PAGE_SIZE / *unit;
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_lru_folio(test, "damon_paddr_actions_kunit");
 	struct damos *prio = new_scheme(test, DAMOS_LRU_PRIO);
 	struct damos *deprio = new_scheme(test, DAMOS_LRU_DEPRIO);
 	struct damon_ctx *ctx;
@@ -380,7 +345,7 @@ static void damon_paddr_lru_actions(struct kunit *test)
 /* Actions that mean nothing for physical memory apply to nothing. */
 static void damon_paddr_madvise_actions_apply_nothing(struct kunit *test)
 {
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_lru_folio(test, "damon_paddr_actions_kunit");
 	struct damos *s = new_scheme(test, DAMOS_WILLNEED);
 	struct damon_ctx *ctx;
 	struct damon_region *r = new_region(test, folio, 1, &ctx);
@@ -396,7 +361,7 @@ static void damon_paddr_madvise_actions_apply_nothing(struct kunit *test)
  */
 static void damon_paddr_migrate_nowhere(struct kunit *test)
 {
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_lru_folio(test, "damon_paddr_actions_kunit");
 	struct damos *s = new_scheme(test, DAMOS_MIGRATE_COLD);
 	struct damon_ctx *ctx;
 	struct damon_region *r = new_region(test, folio, 1, &ctx);

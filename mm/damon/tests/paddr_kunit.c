@@ -21,21 +21,10 @@
 #include <linux/swap.h>
 
 #include "../ops-common.h"
+#include "real_folio.h"
 
-/*
- * Have @fn(@arg) run when the test ends (on failure too); the resource is
- * released right away if that cannot be arranged.
- */
-#define defer(test, fn, arg)						\
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fn, arg), 0)
-
-KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
-			    struct damon_ctx *);
-KUNIT_DEFINE_ACTION_WRAPPER(put_file, fput, struct file *);
 KUNIT_DEFINE_ACTION_WRAPPER(free_target, damon_free_target,
 			    struct damon_target *);
-KUNIT_DEFINE_ACTION_WRAPPER(put_folio, folio_put, struct folio *);
-
 static void free_one_page(void *page)
 {
 	__free_page(page);
@@ -75,28 +64,13 @@ static struct damon_region *only_region(struct damon_ctx *ctx)
 	return damon_first_region(t);
 }
 
-/* An unmapped page-cache folio, on its LRU list, held until the test ends. */
-static struct folio *new_lru_folio(struct kunit *test)
+/* A page-cache folio whose accesses set PG_idle/PG_young to watch. */
+static struct folio *new_watched_folio(struct kunit *test)
 {
-	struct file *file;
-	struct folio *folio;
-
 	/* MGLRU counts folio_mark_accessed() in its own bits, not PG_idle. */
 	if (lru_gen_enabled())
 		kunit_skip(test, "page-cache accesses are invisible with MGLRU");
-	file = shmem_kernel_file_setup("damon_paddr_kunit", PAGE_SIZE,
-				       VM_NORESERVE);
-	if (IS_ERR(file))
-		kunit_skip(test, "no shmem file: %ld", PTR_ERR(file));
-	defer(test, put_file, file);
-	folio = shmem_read_folio(file->f_mapping, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(folio));
-	defer(test, put_folio, folio);
-	/* New folios sit in a per-CPU batch until drained onto the LRU. */
-	lru_add_drain_all();
-	if (!folio_test_lru(folio))
-		kunit_skip(test, "folio did not reach an LRU list");
-	return folio;
+	return new_lru_folio(test, "damon_paddr_kunit");
 }
 
 /* One sampling interval: prepare, optionally access, check. */
@@ -113,15 +87,6 @@ static unsigned int sample(struct damon_ctx *ctx, struct folio *accessed)
 
 /* ===== Test cases ===== */
 
-static const unsigned long addr_units[] = { 1, 4, PAGE_SIZE };
-
-static void addr_unit_desc(const unsigned long *unit, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "addr_unit %lu", *unit);
-}
-
-KUNIT_ARRAY_PARAM(addr_unit, addr_units, addr_unit_desc);
-
 /*
  * An access through the page cache (folio_mark_accessed(), as read() does)
  * is seen in the interval it happens in, and only then; the address unit
@@ -130,7 +95,7 @@ KUNIT_ARRAY_PARAM(addr_unit, addr_units, addr_unit_desc);
 static void damon_paddr_sees_page_cache_access(struct kunit *test)
 {
 	const unsigned long *unit = test->param_value;
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_watched_folio(test);
 	struct damon_ctx *ctx = new_ctx(test, PFN_PHYS(folio_pfn(folio)),
 					*unit);
 	struct damon_region *r = only_region(ctx);
@@ -150,7 +115,7 @@ static void damon_paddr_sees_page_cache_access(struct kunit *test)
 /* The folio helpers alone: PG_idle starts the sample, clearing it ends it. */
 static void damon_paddr_folio_protocol(struct kunit *test)
 {
-	struct folio *folio = new_lru_folio(test);
+	struct folio *folio = new_watched_folio(test);
 	struct folio *got = damon_get_folio(folio_pfn(folio));
 
 	KUNIT_ASSERT_PTR_EQ(test, got, folio);
