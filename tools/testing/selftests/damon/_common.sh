@@ -168,3 +168,34 @@ damon_zram_swap_off() {
 	damon_zram_remove "$DAMON_SWAP_DEV"
 	DAMON_SWAP_DEV=
 }
+
+# ----- damos_paddr_workload: its pid in $wl_pid, its report in $wl_out -----
+
+U64_MAX=18446744073709551615
+
+# Start of the workload's buffer, as it reported it.
+damon_wl_buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
+
+# Pages of the workload's buffer on node $1, from numa_maps.
+damon_wl_node_pages() {
+	awk -v a="$(damon_wl_buf_addr)" -v n="N$1" '$1 == a {
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == n) { print kv[2]; exit }
+		}
+		print 0; exit
+	}' "/proc/$wl_pid/numa_maps"
+}
+
+# Automatic NUMA balancing would move the pages on its own: turn it off
+# for the test; damon_numa_balancing_restore puts the old value back.
+damon_numa_balancing_off() {
+	[ -r /proc/sys/kernel/numa_balancing ] || return 0
+	DAMON_SAVED_NUMA_BALANCING=$(cat /proc/sys/kernel/numa_balancing)
+	echo 0 > /proc/sys/kernel/numa_balancing
+}
+
+damon_numa_balancing_restore() {
+	[ -n "$DAMON_SAVED_NUMA_BALANCING" ] || return 0
+	echo "$DAMON_SAVED_NUMA_BALANCING" > /proc/sys/kernel/numa_balancing
+}

@@ -22,22 +22,19 @@ PAGE=$(getconf PAGESIZE)
 BUF_PAGES=$((BUF_BYTES / PAGE))
 CG=/sys/fs/cgroup/damos_paddr_actions
 MEMCG_PATH=/damos_paddr_actions
-U64_MAX=18446744073709551615
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
 S=$C/schemes/0
 
 wl_pid=
 wl_out=
-numa_balancing=
 
 cleanup() {
 	damon_reset 2>/dev/null
 	[ -n "$wl_pid" ] && kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null
 	damon_zram_swap_off 2>/dev/null
 	[ -d "$CG" ] && rmdir "$CG" 2>/dev/null
-	[ -n "$numa_balancing" ] &&
-		echo "$numa_balancing" > /proc/sys/kernel/numa_balancing
+	damon_numa_balancing_restore
 	rm -f "$wl_out"
 }
 trap cleanup EXIT
@@ -53,7 +50,6 @@ start_workload() {
 	damon_wait_for 60 grep -q '^range' "$wl_out"
 }
 
-buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
 # The last reported physical range: "LO HI".
 wl_range() { awk '$1 == "range" { r = $2 " " $3 } END { print r }' "$wl_out"; }
 
@@ -72,17 +68,6 @@ touch_buffer() {
 	n=$(grep -c '^touched' "$wl_out")
 	kill -USR2 "$wl_pid"
 	damon_wait_for 30 test "$(grep -c '^touched' "$wl_out")" -gt "$n"
-}
-
-# Pages of the buffer on node $1, from numa_maps.
-node_pages() {
-	awk -v a="$(buf_addr)" -v n="N$1" '$1 == a {
-		for (i = 2; i <= NF; i++) {
-			split($i, kv, "=")
-			if (kv[1] == n) { print kv[2]; exit }
-		}
-		print 0; exit
-	}' "/proc/$wl_pid/numa_maps"
 }
 
 rss_anon_kb() { awk '$1 == "RssAnon:" { print $2 }' "/proc/$wl_pid/status"; }
@@ -164,7 +149,7 @@ active_pages() { echo $(($(memcg_stat active_anon) / PAGE)); }
 rss_dropped() { echo $((($1 - $(rss_anon_kb)) * 1024 / PAGE)); }
 mostly_inactive() { pct_ge "$(inactive_pages)" 90; }
 mostly_active() { pct_ge "$(active_pages)" 90; }
-mostly_on_node() { pct_ge "$(node_pages "$1")" 90; }
+mostly_on_node() { pct_ge "$(damon_wl_node_pages "$1")" 90; }
 
 # ----- the tests -----
 
@@ -291,7 +276,7 @@ test_migrate() {
 		echo 0 > "$S/dests/0/id" && echo 1 > "$S/dests/0/weight" &&
 		echo 1 > "$S/dests/1/id" && echo 1 > "$S/dests/1/weight"
 	run_until 30 half_on_node_1
-	echo "# after weighted migration: N0=$(node_pages 0) N1=$(node_pages 1)"
+	echo "# after weighted migration: N0=$(damon_wl_node_pages 0) N1=$(damon_wl_node_pages 1)"
 	ktap_test_result "migrate_cold splits the buffer between equal dests" \
 		half_on_node_1
 	refresh_range
@@ -299,7 +284,7 @@ test_migrate() {
 
 # Between 35% and 65% of the buffer on node 1.
 half_on_node_1() {
-	in_range $(($(node_pages 1) * 100 / BUF_PAGES)) 35 65
+	in_range $(($(damon_wl_node_pages 1) * 100 / BUF_PAGES)) 35 65
 }
 
 pageout_done() { pct_ge "$(rss_dropped "$1")" 90; }
@@ -331,16 +316,12 @@ fi
 grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p "$CG"
-if [ -r /proc/sys/kernel/numa_balancing ]; then
-	# automatic NUMA balancing would move the pages on its own
-	numa_balancing=$(cat /proc/sys/kernel/numa_balancing)
-	echo 0 > /proc/sys/kernel/numa_balancing
-fi
+damon_numa_balancing_off
 if ! start_workload; then
 	ktap_skip_all "the workload did not start: $(cat "$wl_out")"
 	exit "$KSFT_SKIP"
 fi
-echo "# workload $wl_pid: buffer at $(buf_addr), physical range $(wl_range)"
+echo "# workload $wl_pid: buffer at $(damon_wl_buf_addr), physical range $(wl_range)"
 
 ktap_set_plan 13
 test_lru

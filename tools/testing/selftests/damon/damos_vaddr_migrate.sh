@@ -12,38 +12,23 @@
 WORKLOAD=${1:-$DIR/damos_paddr_workload}
 MIB=16
 BUF_PAGES=$(((MIB << 20) / $(getconf PAGESIZE)))
-U64_MAX=18446744073709551615
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
 S=$C/schemes/0
 
 wl_pid=
 wl_out=
-numa_balancing=
 
 cleanup() {
 	damon_reset 2>/dev/null
 	[ -n "$wl_pid" ] && kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null
-	[ -n "$numa_balancing" ] &&
-		echo "$numa_balancing" > /proc/sys/kernel/numa_balancing
+	damon_numa_balancing_restore
 	rm -f "$wl_out"
 }
 trap cleanup EXIT
 
-buf_addr() { awk '$1 == "buf" { print $2 }' "$wl_out"; }
 
-# Pages of the buffer on node $1, from numa_maps.
-node_pages() {
-	awk -v a="$(buf_addr)" -v n="N$1" '$1 == a {
-		for (i = 2; i <= NF; i++) {
-			split($i, kv, "=")
-			if (kv[1] == n) { print kv[2]; exit }
-		}
-		print 0; exit
-	}' "/proc/$wl_pid/numa_maps"
-}
-
-mostly_on_node() { [ $(($(node_pages "$1") * 100)) -ge $((BUF_PAGES * 90)) ]; }
+mostly_on_node() { [ $(($(damon_wl_node_pages "$1") * 100)) -ge $((BUF_PAGES * 90)) ]; }
 
 # stage ACTION: a vaddr kdamond on the workload, one scheme matching all.
 stage() {
@@ -84,10 +69,7 @@ if [ ! -x "$WORKLOAD" ] || [ ! -d /sys/devices/system/node/node1 ]; then
 	ktap_skip_all "no workload binary or only one NUMA node"
 	exit "$KSFT_SKIP"
 fi
-if [ -r /proc/sys/kernel/numa_balancing ]; then
-	numa_balancing=$(cat /proc/sys/kernel/numa_balancing)
-	echo 0 > /proc/sys/kernel/numa_balancing
-fi
+damon_numa_balancing_off
 wl_out=$(mktemp)
 "$WORKLOAD" "$MIB" 0 > "$wl_out" &
 wl_pid=$!

@@ -19,9 +19,9 @@ import subprocess
 import sys
 import time
 
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+from _common import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, PAGE, read, write
+
 DIR = os.path.dirname(os.path.realpath(__file__))
-PAGE = os.sysconf('SC_PAGE_SIZE')
 KPF_LRU, KPF_ACTIVE = 5, 6
 ALWAYS_ON_WMARKS = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
 
@@ -31,16 +31,6 @@ results = []
 def report(ok, desc):
     results.append(ok)
     print('%sok %d %s' % ('' if ok else 'not ', len(results), desc))
-
-
-def write(path, val):
-    with open(path, 'w') as f:
-        f.write('%s\n' % val)
-
-
-def read(path):
-    with open(path) as f:
-        return f.read().strip()
 
 
 def param_dir(mod):

@@ -30,28 +30,18 @@ import subprocess
 import sys
 import time
 
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+from _common import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, PAGE, read, write
+
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
 C = K + '/contexts/0'
 S = C + '/schemes/0'
 
 HOT_ADDR, COLD_ADDR, RANGE_SZ = 0x600000000000, 0x600010000000, 8 << 20
-PAGE = os.sysconf('SC_PAGE_SIZE')
 ULONG_MAX = 2**64 - 1
 
 # Thresholds: fractions of monitored bytes seen accessed in the snapshot.
 HOT_MIN, COLD_MAX = 0.5, 0.1
-
-
-def write(path, val):
-    with open(path, 'w') as f:
-        f.write('%s\n' % val)
-
-
-def read(path):
-    with open(path) as f:
-        return f.read().strip()
 
 
 def frames(pid, addr):
