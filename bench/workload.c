@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../harness/tlb_refresh.h"
+
 #define NR_AREAS	16
 #define NR_ISLANDS	32
 #define ISLAND_KIB	64
@@ -79,8 +81,7 @@ static struct {
 	char *buf;
 	unsigned int seed;
 	double t0, refresh_ms;
-	int to_child, from_child;
-	pid_t child;
+	struct tlb_refresher tlb;
 	FILE *log;
 } W;
 
@@ -106,49 +107,6 @@ static unsigned long touch(char *p, size_t len)
 	for (size_t off = 0; off < len; off += W.page, n++)
 		p[off]++;
 	return n;
-}
-
-static void pong(int rfd, int wfd)
-{
-	char c;
-
-	while (read(rfd, &c, 1) == 1)
-		if (write(wfd, &c, 1) != 1)
-			break;
-	_exit(0);
-}
-
-static int start_refresher(void)
-{
-	int to[2], from[2];
-
-	if (pipe(to) || pipe(from))
-		return -1;
-	W.child = fork();
-	if (W.child < 0)
-		return -1;
-	if (W.child == 0) {
-		close(to[1]);
-		close(from[0]);
-		pong(to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
-	W.to_child = to[1];
-	W.from_child = from[0];
-	return 0;
-}
-
-static void refresh_tlb(void)
-{
-	char b = 0;
-
-	if (W.child <= 0)
-		return;
-	if (write(W.to_child, &b, 1) != 1 || read(W.from_child, &b, 1) != 1) {
-		perror("workload: tlb refresh");
-		exit(1);
-	}
 }
 
 static void wait_driver(void)
@@ -313,7 +271,7 @@ int main(int argc, char **argv)
 	if (!strstr(" static stairs zigzag islands gradient churn size ", W.scenario))
 		usage(argv[0]);
 
-	if (W.refresh_ms > 0 && start_refresher()) {
+	if (W.refresh_ms > 0 && tlb_refresher_start(&W.tlb)) {
 		perror("workload: refresher");
 		return 1;
 	}
@@ -361,7 +319,10 @@ int main(int argc, char **argv)
 					touches += touch(ph.hot[i].start, ph.hot[i].len);
 			pass++;
 			if ((t - last_refresh) * 1e3 >= W.refresh_ms) {
-				refresh_tlb();
+				if (tlb_refresh(&W.tlb)) {
+					perror("workload: tlb refresh");
+					exit(1);
+				}
 				last_refresh = now();
 			}
 			if (!strcmp(W.scenario, "churn") && t >= next_churn) {
@@ -384,9 +345,6 @@ int main(int argc, char **argv)
 		total, majflt());
 	fflush(W.log);
 	wait_driver();
-	if (W.child > 0) {
-		close(W.to_child);
-		waitpid(W.child, NULL, 0);
-	}
+	tlb_refresher_stop(&W.tlb);
 	return 0;
 }

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tlb_refresh.h"
+
 #define NR_AREAS	8
 #define WARM_EVERY	8
 
@@ -46,17 +48,6 @@ static void touch(char *p, size_t len, size_t page)
 		p[off]++;
 }
 
-/* Child end of the TLB-refresh ping-pong: echo every byte back. */
-static void pong(int rfd, int wfd)
-{
-	char c;
-
-	while (read(rfd, &c, 1) == 1)
-		if (write(wfd, &c, 1) != 1)
-			break;
-	_exit(0);
-}
-
 static void pin_to_current_cpu(void)
 {
 	cpu_set_t set;
@@ -70,9 +61,9 @@ int main(int argc, char **argv)
 {
 	size_t mib = 256, page = sysconf(_SC_PAGESIZE);
 	double phase_s = 5, refresh_ms = 0;
-	int nr_phases = 8, to_child[2], from_child[2];
+	int nr_phases = 8;
+	struct tlb_refresher tlb = { 0 };
 	FILE *log = stdout;
-	pid_t child = -1;
 	static const struct option opts[] = {
 		{ "mib", required_argument, NULL, 'm' },
 		{ "phase-s", required_argument, NULL, 's' },
@@ -107,25 +98,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/*
-	 * Fork the ping-pong child before the buffer exists: a child that
-	 * shared it would make every first write after the fork a
-	 * copy-on-write, moving the buffer to new physical pages.
-	 */
+	/* before the buffer exists: see tlb_refresh.h */
 	if (refresh_ms > 0) {
 		pin_to_current_cpu();
-		if (pipe(to_child) || pipe(from_child)) {
-			perror("pipe");
+		if (tlb_refresher_start(&tlb)) {
+			perror("tlb refresher");
 			return 1;
 		}
-		child = fork();
-		if (child == 0) {
-			close(to_child[1]);
-			close(from_child[0]);
-			pong(to_child[0], from_child[1]);
-		}
-		close(to_child[0]);
-		close(from_child[1]);
 	}
 
 	size_t len = mib << 20, area = len / NR_AREAS;
@@ -163,11 +142,8 @@ int main(int argc, char **argv)
 			touch(buf + hot * area, area, page);
 			if (pass++ % WARM_EVERY == 0)
 				touch(buf + warm * area, area, page);
-			if (child > 0 && (now() - last_refresh) * 1000 >= refresh_ms) {
-				char b = 0;
-
-				if (write(to_child[1], &b, 1) != 1 ||
-				    read(from_child[0], &b, 1) != 1)
+			if (tlb.child && (now() - last_refresh) * 1000 >= refresh_ms) {
+				if (tlb_refresh(&tlb))
 					break;
 				last_refresh = now();
 			}
@@ -175,9 +151,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(log, "t=%.3f done\n", now() - t0);
 	fflush(log);
-	if (child > 0) {
-		close(to_child[1]);
-		waitpid(child, NULL, 0);
-	}
+	tlb_refresher_stop(&tlb);
 	return 0;
 }
