@@ -578,26 +578,21 @@ void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
 
 /* ===== Split ===== */
 
-/* Cut @r at the random @msz-aligned points of @nr_cuts; see the DOC block. */
-static int damon_random_cuts(struct damon_target *t, struct damon_region *r,
-			     unsigned int nr_cuts, unsigned long msz)
+/*
+ * Cut @r in two at a random @msz-aligned point; see the DOC block.
+ * Return: 1 if cut, 0 if too small, -ENOMEM.
+ */
+static int damon_random_cut(struct damon_target *t, struct damon_region *r,
+			    unsigned long msz)
 {
-	int added = 0;
+	unsigned long units = damon_sz_region(r) / msz;
+	unsigned long cut;
 
-	while (nr_cuts--) {
-		unsigned long units = damon_sz_region(r) / msz;
-		unsigned long cut;
-
-		if (units < 2)
-			break;
-		/* a random cut in [1, units - 1] units */
-		cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(), 32);
-		r = damon_cut_region(t, r, cut * msz);
-		if (!r)
-			return -ENOMEM;
-		added++;
-	}
-	return added;
+	if (units < 2)
+		return 0;
+	/* a cut in [1, units - 1] units */
+	cut = 1 + mul_u64_u32_shr(units - 1, get_random_u32(), 32);
+	return damon_cut_region(t, r, cut * msz) ? 1 : -ENOMEM;
 }
 
 /*
@@ -677,7 +672,7 @@ unsigned int damon_split_target_regions(struct damon_target *t,
 		int n = damon_guided_split(t, r, nr_pieces - 1, nr_samples, msz);
 
 		if (!n)
-			n = damon_random_cuts(t, r, 1, msz);
+			n = damon_random_cut(t, r, msz);
 		if (n < 0)
 			break;
 		added += n;
