@@ -239,25 +239,8 @@ static struct damon_region *new_region(struct kunit *test,
 				       unsigned long unit,
 				       struct damon_ctx **ctxp)
 {
-	phys_addr_t paddr = PFN_PHYS(folio_pfn(folio));
-	struct damon_ctx *ctx = damon_new_ctx();
-	struct damon_target *t;
-	struct damon_region *r;
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	defer(test, destroy_ctx, ctx);
-	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
-		kunit_skip(test, "paddr is not registered");
-	ctx->addr_unit = unit;
-	t = damon_new_target();
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	damon_add_target(ctx, t);
-	r = damon_new_region(div_u64(paddr, unit),
-			     div_u64(paddr + PAGE_SIZE, unit));
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	damon_add_region(r, t);
-	*ctxp = ctx;
-	return r;
+	*ctxp = new_ctx(test, PFN_PHYS(folio_pfn(folio)), unit);
+	return only_region(*ctxp);
 }
 
 static unsigned long apply(struct damon_ctx *ctx, struct damon_region *r,

@@ -30,40 +30,6 @@ static void free_one_page(void *page)
 	__free_page(page);
 }
 
-/* A paddr context with one single-page region at physical address @paddr. */
-static struct damon_ctx *new_ctx(struct kunit *test, phys_addr_t paddr,
-				 unsigned long addr_unit)
-{
-	struct damon_ctx *ctx = damon_new_ctx();
-	struct damon_target *t;
-	struct damon_region *r;
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	defer(test, destroy_ctx, ctx);
-	if (damon_select_ops(ctx, DAMON_OPS_PADDR))
-		kunit_skip(test, "paddr is not registered");
-	ctx->addr_unit = addr_unit;
-	/* One page, so the sampling address is its first unit. */
-	ctx->min_region_sz = max(PAGE_SIZE / addr_unit, 1UL);
-
-	t = damon_new_target();
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	damon_add_target(ctx, t);
-	r = damon_new_region(div_u64(paddr, addr_unit),
-			     div_u64(paddr + PAGE_SIZE, addr_unit));
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	damon_add_region(r, t);
-	return ctx;
-}
-
-static struct damon_region *only_region(struct damon_ctx *ctx)
-{
-	struct damon_target *t = list_first_entry(&ctx->adaptive_targets,
-						  struct damon_target, list);
-
-	return damon_first_region(t);
-}
-
 /* A page-cache folio whose accesses set PG_idle/PG_young to watch. */
 static struct folio *new_watched_folio(struct kunit *test)
 {
