@@ -761,13 +761,14 @@ static int damon_commit_target_regions(struct damon_target *dst,
 
 	if (!src->nr_regions)
 		return 0;
-	ranges = kmalloc_array(src->nr_regions, sizeof(*ranges), GFP_KERNEL);
+	/* as many as the user made region directories: may be big */
+	ranges = kvmalloc_array(src->nr_regions, sizeof(*ranges), GFP_KERNEL);
 	if (!ranges)
 		return -ENOMEM;
 	damon_for_each_region(r, src)
 		ranges[i++] = r->ar;
 	err = damon_set_regions(dst, ranges, i, min_region_sz);
-	kfree(ranges);
+	kvfree(ranges);
 	return err;
 }
 

@@ -390,21 +390,26 @@ void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir)
  * @nr:		The new number of elements, >= 0.
  *
  * All existing elements are removed, then @nr fresh ones with default
- * values are created.  On failure none is left.
+ * values are created.  The array of @nr pointers is allocated first and
+ * quietly (a user may write INT_MAX to an nr_* file; that must not splat),
+ * so that a request too big to allocate changes nothing.  If creating an
+ * element fails, none is left, as the ABI says.
  *
  * Context: Process context; damon_sysfs_lock held.
  * Return: 0 or -ENOMEM (or another kobject error).
  */
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
 {
+	struct damon_sysfs_dir **elems = NULL;
 	int err;
 
+	if (nr) {
+		elems = kcalloc(nr, sizeof(*elems), GFP_KERNEL | __GFP_NOWARN);
+		if (!elems)
+			return -ENOMEM;
+	}
 	array_clear(arr);
-	if (!nr)
-		return 0;
-	arr->elems = kcalloc(nr, sizeof(*arr->elems), GFP_KERNEL);
-	if (!arr->elems)
-		return -ENOMEM;
+	arr->elems = elems;
 	while (arr->nr < nr) {
 		err = damon_sysfs_array_append(arr);
 		if (err) {

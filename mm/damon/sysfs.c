@@ -341,7 +341,8 @@ static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
 
 	if (!regions->nr)
 		return 0;
-	ranges = kmalloc_array(regions->nr, sizeof(*ranges), GFP_KERNEL);
+	/* one per region directory, and a user may make many */
+	ranges = kvmalloc_array(regions->nr, sizeof(*ranges), GFP_KERNEL);
 	if (!ranges)
 		return -ENOMEM;
 	for (i = 0; i < regions->nr; i++) {
@@ -356,7 +357,7 @@ static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
 	}
 	err = damon_set_regions(t, ranges, regions->nr, ctx->min_region_sz);
 out:
-	kfree(ranges);
+	kvfree(ranges);
 	return err;
 }
 

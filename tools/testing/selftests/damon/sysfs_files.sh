@@ -9,6 +9,7 @@
 
 EINVAL="Invalid argument"
 ERANGE="Numerical result out of range"
+ENOMEM="Cannot allocate memory"
 
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
@@ -105,6 +106,11 @@ BAD=(
 	"contexts/0/schemes/0/ops_filters/0/type" "addr" "$EINVAL"
 	"contexts/0/schemes/0/filters/0/type" "foo" "$EINVAL"
 	"contexts/0/schemes/0/dests/nr_dests" "-3" "$EINVAL"
+	# too many to allocate: refused quietly (no allocator WARN), and the
+	# existing scheme, filter and region stay
+	"contexts/0/schemes/nr_schemes" "2147483647" "$ENOMEM"
+	"contexts/0/schemes/0/filters/nr_filters" "2147483647" "$ENOMEM"
+	"contexts/0/targets/0/regions/nr_regions" "2147483647" "$ENOMEM"
 )
 
 # Build a tree with one of everything.
@@ -119,6 +125,12 @@ stage_one_of_each() {
 		echo 1 > "$S/$d/nr_filters" || return 1
 	done &&
 	echo 1 > "$S/dests/nr_dests"
+}
+
+# The directories the INT_MAX resizes of BAD must have left alone.
+staged_tree_intact() {
+	[ -d "$S/quotas" ] && [ -d "$S/filters/0" ] &&
+		[ -d "$C/targets/0/regions/0" ]
 }
 
 test_resizing() {
@@ -158,7 +170,7 @@ damon_require_root
 damon_require_sysfs
 ktap_print_header
 ktap_set_plan $(( ${#DEFAULTS[@]} / 2 + ${#ROUND_TRIPS[@]} / 3 + \
-		  ${#BAD[@]} / 3 + 7 ))
+		  ${#BAD[@]} / 3 + 8 ))
 
 damon_reset
 if ! stage_one_of_each; then
@@ -178,6 +190,7 @@ for ((i = 0; i < ${#BAD[@]}; i += 3)); do
 	damon_expect_fail "${BAD[i]} rejects '${BAD[i + 1]}'" \
 		"$K/${BAD[i]}" "${BAD[i + 1]}" "${BAD[i + 2]}"
 done
+ktap_test_result "refused resizes leave the directories" staged_tree_intact
 
 test_resizing
 damon_reset
