@@ -15,7 +15,6 @@
 #include <linux/damon.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
-#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
@@ -248,10 +247,7 @@ static int check_params(unsigned long *min_sz)
 	err = damon_modules_check_wmarks(wmarks_high, wmarks_mid, wmarks_low);
 	if (err)
 		return err;
-	err = damon_modules_min_region_sz(damon_lru_sort_addr_unit, min_sz);
-	if (err)
-		return err;
-	return is_power_of_2(*min_sz) ? 0 : -EINVAL;
+	return damon_modules_min_region_sz(damon_lru_sort_addr_unit, min_sz);
 }
 
 static int add_schemes(struct damon_ctx *ctx)

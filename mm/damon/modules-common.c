@@ -10,8 +10,10 @@
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
+#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/overflow.h>
 
 #include "modules-common.h"
 
@@ -93,8 +95,12 @@ int damon_modules_check_intervals(unsigned long sample_us,
  * @addr_unit:		Bytes per address unit.
  * @min_region_sz:	Receives max(PAGE_SIZE / @addr_unit, 1).
  *
+ * Regions are cut and aligned in multiples of the minimum region size, so
+ * it must be a power of two: an @addr_unit such as 3 (1365 units a page)
+ * would make regions that straddle pages.  Every module refuses it.
+ *
  * Context: Any context.
- * Return: 0, or -EINVAL if @addr_unit is 0.
+ * Return: 0, or -EINVAL if @addr_unit is 0 or the size is not a power of 2.
  */
 int damon_modules_min_region_sz(unsigned long addr_unit,
 				unsigned long *min_region_sz)
@@ -102,7 +108,7 @@ int damon_modules_min_region_sz(unsigned long addr_unit,
 	if (!addr_unit)
 		return -EINVAL;
 	*min_region_sz = max(PAGE_SIZE / addr_unit, 1UL);
-	return 0;
+	return is_power_of_2(*min_region_sz) ? 0 : -EINVAL;
 }
 
 static int widen_span(struct resource *res, void *arg)
@@ -149,6 +155,31 @@ int damon_modules_system_ram_span(unsigned long addr_unit,
 	return 0;
 }
 
+static int note_ram(struct resource *res, void *arg)
+{
+	*(bool *)arg = true;
+	return 1;
+}
+
+/*
+ * Does [@start, @end) in @addr_unit units overlap System RAM?  A range
+ * beyond the physical address space (its byte address overflows) does not.
+ */
+static bool damon_modules_range_has_ram(unsigned long start,
+					unsigned long end,
+					unsigned long addr_unit)
+{
+	u64 first, last;
+	bool found = false;
+
+	if (check_mul_overflow((u64)start, (u64)addr_unit, &first))
+		return false;
+	if (check_mul_overflow((u64)end, (u64)addr_unit, &last))
+		last = U64_MAX;
+	walk_system_ram_res(first, last - 1, &found, note_ram);
+	return found;
+}
+
 /**
  * damon_modules_set_region() - Set the one region of a module's target.
  * @t:			The target.
@@ -162,9 +193,13 @@ int damon_modules_system_ram_span(unsigned long addr_unit,
  * the biggest System RAM resource, or with @whole_ram the span of all of
  * System RAM.
  *
+ * A region given by the user must overlap System RAM: one that does not
+ * would be accepted, monitored and never find anything, which is a mistake
+ * (a typo, or a unit confused with bytes) better reported when it is made.
+ *
  * Context: Process context; caller owns @t.
- * Return: 0 on success; -EINVAL if *@start >= *@end or nothing to monitor
- * was found; -ENOMEM.
+ * Return: 0 on success; -EINVAL if *@start >= *@end, the region holds no
+ * System RAM, or nothing to monitor was found; -ENOMEM.
  */
 int damon_modules_set_region(struct damon_target *t, unsigned long *start,
 			     unsigned long *end, unsigned long addr_unit,
@@ -177,7 +212,9 @@ int damon_modules_set_region(struct damon_target *t, unsigned long *start,
 	if (!addr_unit)
 		return -EINVAL;
 	if (range.start || range.end) {
-		if (range.start >= range.end)
+		if (range.start >= range.end ||
+		    !damon_modules_range_has_ram(range.start, range.end,
+						 addr_unit))
 			return -EINVAL;
 		return damon_set_regions(t, &range, 1, min_region_sz);
 	}

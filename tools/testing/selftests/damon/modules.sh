@@ -162,7 +162,12 @@ run_module() {
 	bad_start "$m" wmarks_low 450
 	wr "$m" monitor_region_start 8192
 	bad_start "$m" monitor_region_end 4096
+	# a range that holds no System RAM (the guest has a few GiB)
+	wr "$m" monitor_region_start $((1 << 46))
+	bad_start "$m" monitor_region_end $(((1 << 46) + 4096))
 	reset_regions "$m"
+	# a minimum region size of 4096 / 3 units is not a power of two
+	bad_start "$m" addr_unit 3
 
 	expect_ok "$m" enabled Y "$m: enable"
 	expect_eq "$(rd "$m" enabled)" Y "$m: enabled reads Y"
@@ -191,7 +196,14 @@ run_module() {
 	bad_commit "$m" wmarks_high 10
 	wr "$m" monitor_region_start 8192
 	bad_commit "$m" monitor_region_end 4096
+	wr "$m" monitor_region_start $((1 << 46))
+	bad_commit "$m" monitor_region_end $(((1 << 46) + 4096))
 	reset_regions "$m"
+	bad_commit "$m" addr_unit 3
+	# documented: a zero charge window makes each apply round its own
+	wr "$m" quota_reset_interval_ms 0
+	expect_ok "$m" commit_inputs Y "$m: quota_reset_interval_ms=0 accepted"
+	wr "$m" quota_reset_interval_ms 1000
 	if [ "$m" = damon_lru_sort ]; then
 		bad_commit "$m" active_mem_bp 10001
 		wr "$m" autotune_monitoring_intervals Y
@@ -270,7 +282,7 @@ stat_outputs() {
 }
 
 ktap_print_header
-ktap_set_plan 102
+ktap_set_plan 119
 
 check_defaults damon_reclaim "$RECLAIM_DEFAULTS"
 check_defaults damon_lru_sort "$LRU_SORT_DEFAULTS"
@@ -285,10 +297,6 @@ expect_eq "$(rd damon_stat memory_idle_ms_percentiles | tr ',' '\n' | grep -c '^
 
 run_module damon_reclaim
 run_module damon_lru_sort
-wr damon_lru_sort addr_unit 3
-expect_err damon_lru_sort enabled Y "Invalid argument" \
-	"damon_lru_sort: non-power-of-two region size refused"
-wr damon_lru_sort addr_unit 1
 sysfs_exclusivity
 stat_outputs
 
