@@ -1279,9 +1279,15 @@ void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s)
  * @r:		The region.
  * @s:		The scheme.
  *
- * Uses the moving-sum access estimate, so that it is meaningful at any
- * point of an aggregation interval, and sizes in address units, the unit
- * of the access pattern's size bounds.
+ * Matches the monitoring results of the last completed aggregation
+ * interval: its access count (&damon_region->last_nr_accesses) and the age
+ * after it.  Every apply round between two aggregation boundaries thus
+ * sees the same results, so a scheme applied N times per aggregation
+ * interval tries N times the regions a scheme applied once does, however
+ * noisy the samples are and however late the kdamond runs (a moving sum,
+ * which changes with every sample, would make that ratio depend on the
+ * access rate).  Sizes are in address units, the unit of the access
+ * pattern's size bounds.
  *
  * Context: Caller owns @ctx.
  * Return: true if @r matches @s->pattern.
@@ -1291,7 +1297,7 @@ bool damos_pattern_match(struct damon_ctx *ctx, struct damon_region *r,
 {
 	const struct damos_access_pattern *p = &s->pattern;
 	unsigned long sz = damon_sz_region(r);
-	unsigned int nr_accesses = r->nr_accesses_bp / 10000;
+	unsigned int nr_accesses = r->last_nr_accesses;
 
 	return p->min_sz_region <= sz && sz <= p->max_sz_region &&
 		p->min_nr_accesses <= nr_accesses &&
@@ -1541,10 +1547,15 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 		max_nr = ctx->ops.check_accesses(ctx);
 	ctx->passed_sample_intervals++;
 
-	kdamond_run_schemes(ctx);
-
+	/*
+	 * The window is closed (aged, merged, split) before the schemes run,
+	 * so that a scheme applied at the boundary sees the same regions and
+	 * results as those applied within the next window.
+	 */
 	if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
 		kdamond_end_window(ctx, max_nr);
+
+	kdamond_run_schemes(ctx);
 
 	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis) {
 		if (ctx->ops.update)

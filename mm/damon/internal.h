@@ -61,8 +61,10 @@ unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
 
 /*
  * damos_apply_schemes() is called by the kdamond once per sampling interval,
- * after the access check and before the aggregation-boundary work, with
- * ctx->passed_sample_intervals already counting the interval just sampled.
+ * after the access check and after the aggregation-boundary work (so that
+ * at a boundary it sees the new window's regions and the closed window's
+ * results), with ctx->passed_sample_intervals already counting the interval
+ * just sampled.
  * It must apply every scheme whose s->next_apply_sis has been reached and
  * advance s->next_apply_sis by damos_apply_interval_sis().  For damos_walk():
  *  - call damos_walk_report() for each region the action was tried on,

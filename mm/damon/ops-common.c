@@ -617,9 +617,9 @@ static unsigned int score_sz(struct damon_ctx *ctx, struct damon_region *r)
 
 static unsigned int score_freq(struct damon_ctx *ctx, struct damon_region *r)
 {
-	u64 max_bp = (u64)damon_max_nr_accesses(&ctx->attrs) * 10000;
-	u64 score = div64_u64((u64)r->nr_accesses_bp * DAMOS_MAX_SCORE,
-			      max_bp);
+	/* the results the pattern was matched on: see damos_pattern_match() */
+	unsigned int max_nr = max(damon_max_nr_accesses(&ctx->attrs), 1U);
+	u64 score = div_u64((u64)r->last_nr_accesses * DAMOS_MAX_SCORE, max_nr);
 
 	return min_t(u64, score, DAMOS_MAX_SCORE);
 }
@@ -653,7 +653,7 @@ static void hot_subscores(struct damon_ctx *ctx, struct damon_region *r,
 	unsigned int half_age = score_age(ctx, r) / 2;
 
 	*freq = score_freq(ctx, r);
-	if (r->nr_accesses_bp || r->nr_accesses)
+	if (r->last_nr_accesses)
 		*age = DAMOS_MAX_SCORE / 2 + 1 + half_age;
 	else
 		*age = DAMOS_MAX_SCORE / 2 - half_age;

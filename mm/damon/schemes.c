@@ -22,9 +22,12 @@
 /**
  * DOC: How a scheme is applied
  *
- * The kdamond calls damos_apply_schemes() once per sampling interval.  A
- * scheme whose apply time (&damos->next_apply_sis) has come runs one
- * *apply round*:
+ * The kdamond calls damos_apply_schemes() once per sampling interval, after
+ * closing the aggregation interval if one ended.  A scheme whose apply time
+ * (&damos->next_apply_sis) has come runs one *apply round*, on the results
+ * of the last completed aggregation interval (damos_pattern_match()): all
+ * rounds up to the next aggregation boundary see the same results, so the
+ * regions a scheme tries follow its apply interval.
  *
  * 1. If the scheme is inactive (its watermarks are out of band, or it
  *    already took &damos->max_nr_snapshots snapshots) the round is empty.

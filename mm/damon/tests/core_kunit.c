@@ -1169,6 +1169,106 @@ static void damon_core_kdamond_finds_hot_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
 }
 
+/*
+ * Apply intervals keep their ratio whatever the samples say.  Samples of
+ * the hot range find an access only 3 times in 10, so region counts are
+ * noisy around the pattern's bounds: the regime where a busy host left the
+ * ratio of upstream's damos_apply_interval.py selftest at 5 instead of 10.
+ * A scheme applied every 2 samples must still try exactly as many regions
+ * as ten schemes applied at every aggregation would, less the current
+ * window's rounds not run yet.
+ */
+struct ratio_probe {
+	struct damon_ctx *ctx;
+	unsigned long at_sis;			/* record at this boundary */
+	unsigned long tried_aggr, tried_fast, matching;
+	bool done;
+};
+
+static bool fake_sample_noisy(const struct damon_region *r)
+{
+	return fake_sample_is_hot(r) && get_random_u32_below(10) < 3;
+}
+
+static unsigned int fake_check_noisy(struct damon_ctx *ctx)
+{
+	return damon_test_sample_all(ctx, fake_sample_noisy);
+}
+
+/* Every iteration; records once, at the first boundary past at_sis. */
+static int record_ratio(void *data)
+{
+	struct ratio_probe *rp = data;
+	struct damon_ctx *ctx = rp->ctx;
+	struct damos *aggr, *fast;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (rp->done || ctx->passed_sample_intervals < rp->at_sis ||
+	    ctx->passed_sample_intervals % ctx->attrs.aggr_samples)
+		return 0;
+	aggr = list_first_entry(&ctx->schemes, struct damos, list);
+	fast = list_next_entry(aggr, list);
+	rp->tried_aggr = aggr->stat.nr_tried;
+	rp->tried_fast = fast->stat.nr_tried;
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			rp->matching += damos_pattern_match(ctx, r, fast);
+	WRITE_ONCE(rp->done, true);
+	return 0;
+}
+
+static void damon_core_apply_intervals_keep_ratio(struct kunit *test)
+{
+	struct ratio_probe *rp = kunit_kzalloc(test, sizeof(*rp), GFP_KERNEL);
+	struct damon_call_control *call;
+	struct damon_ctx *ctx;
+	struct damos *aggr, *fast;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, rp);
+	call = kunit_kzalloc(test, sizeof(*call), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, call);
+	fake_reset();
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->ops.check_accesses = fake_check_noisy;
+	aggr = new_stat_scheme(test);
+	fast = new_stat_scheme(test);
+	/* [4, 20] accesses for at least one interval, as the selftest's */
+	for (i = 0; i < 2; i++) {
+		struct damos *s = i ? fast : aggr;
+
+		s->pattern.min_nr_accesses = 4;
+		s->pattern.min_age_region = 1;
+	}
+	fast->apply_interval_us = ctx->attrs.aggr_interval / 10;
+	damon_add_scheme(ctx, aggr);
+	damon_add_scheme(ctx, fast);
+	rp->ctx = ctx;
+	rp->at_sis = 100 * ctx->attrs.aggr_samples;
+	*call = (struct damon_call_control){
+		.fn = record_ratio, .data = rp, .repeat = true,
+	};
+	start_fake_ctx(test, ctx, false);
+	KUNIT_ASSERT_EQ(test, damon_call(ctx, call), 0);
+
+	/* 2000 samples of 1 ms; the deadline only bounds a stuck kdamond */
+	for (i = 0; i < 600 && !READ_ONCE(rp->done); i++)
+		msleep(100);
+	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(rp->done),
+			      "no aggregation boundary past %lu samples in 60 s",
+			      rp->at_sis);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+	kunit_info(test, "tried: %lu every aggregation, %lu every 2 samples\n",
+		   rp->tried_aggr, rp->tried_fast);
+	KUNIT_EXPECT_GT(test, rp->tried_aggr, 0UL);
+	/* 10 rounds a window for the fast one, 9 of this window still due */
+	KUNIT_EXPECT_EQ(test, rp->tried_fast + 9 * rp->matching,
+			10 * rp->tried_aggr);
+}
+
 static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_is_initialized),
 	KUNIT_CASE(damon_core_new_ctx_defaults),
@@ -1195,6 +1295,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_biggest_system_ram),
 	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
 	KUNIT_CASE_SLOW(damon_core_kdamond_finds_hot_range),
+	KUNIT_CASE_SLOW(damon_core_apply_intervals_keep_ratio),
 	{}
 };
 

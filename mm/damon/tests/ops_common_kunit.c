@@ -48,13 +48,16 @@ static struct damos *new_scheme(struct kunit *test, enum damos_action action,
 	return s;
 }
 
-/* A region of @sz bytes seen in @nr of 20 samples, for @age intervals. */
+/*
+ * A region of @sz bytes seen in @nr of the 20 samples of the last window,
+ * for @age intervals.
+ */
 static struct damon_region region(unsigned long sz, unsigned int nr,
 				  unsigned int age)
 {
 	struct damon_region r = {
 		.ar = { .start = 0, .end = sz },
-		.nr_accesses = nr,
+		.last_nr_accesses = nr,
 		.nr_accesses_bp = nr * 10000,
 		.age = age,
 	};

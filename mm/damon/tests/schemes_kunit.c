@@ -183,8 +183,8 @@ static void damon_schemes_pattern_edges(struct kunit *test)
 		.min_nr_accesses = 3, .max_nr_accesses = 5,
 		.min_age_region = 10, .max_age_region = 20,
 	};
-	r->nr_accesses = c->nr_accesses;
-	r->nr_accesses_bp = c->nr_accesses * 10000;
+	/* the pattern is matched on the last completed window's count */
+	r->last_nr_accesses = c->nr_accesses;
 	r->age = c->age;
 	KUNIT_EXPECT_EQ(test, damos_pattern_match(ctx, r, s), c->want);
 
