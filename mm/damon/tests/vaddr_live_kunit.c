@@ -19,9 +19,12 @@
 #include <linux/damon.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/umh.h>
 
 static char *workload;
@@ -32,10 +35,15 @@ MODULE_PARM_DESC(workload, "Path of the ops_hot_cold workload binary");
 #define HOT_ADDR	0x600000000000UL
 #define COLD_ADDR	0x600010000000UL
 #define RANGE_SZ	(8UL << 20)
-#define WORKLOAD_SECS	"8"
+#define WORKLOAD_SECS	"15"
 
-/* Monitor for this long before looking: the workload's setup writes both. */
-#define WARMUP_MS	2000
+/*
+ * The workload's setup writes both ranges, so the observation starts only
+ * once both are populated and two more aggregation intervals have passed
+ * (the moving sum covers the last full one): on a loaded machine the
+ * setup alone may take seconds.  SETUP_TIMEOUT_MS only bounds a stuck run.
+ */
+#define SETUP_TIMEOUT_MS	10000
 #define OBSERVE_MS	3000
 /* The workload exits after WORKLOAD_SECS; the kdamond must follow soon. */
 #define STOP_TIMEOUT_MS	20000
@@ -88,6 +96,7 @@ struct observation {
 	unsigned int hot_max;		/* max accesses of a region in HOT */
 	unsigned int cold_max;		/* ... of one in COLD but not HOT */
 	unsigned int nr_cold_regions;	/* regions seen in COLD but not HOT */
+	unsigned long sis;		/* the kdamond's sampling intervals */
 };
 
 static bool overlaps(struct damon_region *r, unsigned long start)
@@ -122,6 +131,54 @@ static int observe(void *data)
 		}
 	}
 	return 0;
+}
+
+static int read_sis(void *data)
+{
+	struct observation *o = data;
+
+	o->sis = o->ctx->passed_sample_intervals;
+	return 0;
+}
+
+/* Has the workload of @t written both ranges?  Its anonymous RSS says. */
+static bool workload_set_up(struct damon_target *t)
+{
+	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
+	unsigned long anon;
+	struct mm_struct *mm;
+
+	if (!task)
+		return false;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return false;
+	anon = get_mm_counter(mm, MM_ANONPAGES);
+	mmput(mm);
+	return anon >= 2 * RANGE_SZ / PAGE_SIZE;
+}
+
+/*
+ * Wait for the workload's setup and two aggregation intervals after it;
+ * false if that took longer than SETUP_TIMEOUT_MS.
+ */
+static bool wait_settled(struct damon_ctx *ctx, struct damon_target *t,
+			 struct observation *o)
+{
+	struct damon_call_control call = { .fn = read_sis, .data = o };
+	unsigned long deadline = jiffies + msecs_to_jiffies(SETUP_TIMEOUT_MS);
+	unsigned long until = 0;
+
+	for (;;) {
+		if (time_after(jiffies, deadline) || damon_call(ctx, &call))
+			return false;
+		if (!until && workload_set_up(t))
+			until = o->sis + 2 * ctx->attrs.aggr_samples + 1;
+		if (until && o->sis >= until)
+			return true;
+		msleep(20);
+	}
 }
 
 static bool wait_stopped(struct damon_ctx *ctx, unsigned int timeout_ms)
@@ -189,7 +246,8 @@ static void damon_vaddr_live_hot_cold(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, false), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, stop_ctx, ctx),
 			0);
-	msleep(WARMUP_MS);
+	KUNIT_ASSERT_TRUE_MSG(test, wait_settled(ctx, t, &o),
+			      "workload not set up in %d ms", SETUP_TIMEOUT_MS);
 	for (waited = 0; waited < OBSERVE_MS; waited += 100) {
 		KUNIT_ASSERT_EQ_MSG(test, damon_call(ctx, &call), 0,
 				    "kdamond stopped early");
