@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points of the repository; see README.md.
 
-.PHONY: demo test build reference bench bench-quick clean
+.PHONY: demo test test-debug build reference bench bench-quick clean
 demo:
 	harness/demo.sh
 test:
 	harness/test.sh
+# KASAN + kmemleak kernel: KUnit, our kselftests and a leak check (README.md)
+test-debug:
+	harness/test.sh --debug
 build:
 	harness/build.sh test
 reference:

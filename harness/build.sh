@@ -4,6 +4,7 @@
 # build.sh - configure and build a kernel for the harness.
 #
 #   build.sh test    our DAMON, test config (KUnit, lockdep, debug options)
+#   build.sh debug   our DAMON, test config plus KASAN and kmemleak
 #   build.sh bench   our DAMON, benchmark config (no debug options)
 #   build.sh ref     upstream's DAMON left in place, benchmark config
 #   build.sh ref-test  upstream's DAMON left in place, test config
@@ -22,10 +23,10 @@ die() { echo "build.sh: $*" >&2; exit 1; }
 
 kind=${1:-test}
 case $kind in
-test|bench)	src=$("$HARNESS/tree.sh" ours | tail -1); frag=$kind ;;
+test|bench|debug) src=$("$HARNESS/tree.sh" ours | tail -1); frag=$kind ;;
 ref)		src=$("$HARNESS/tree.sh" ref | tail -1); frag=bench ;;
 ref-test)	src=$("$HARNESS/tree.sh" ref | tail -1); frag=test ;;
-*)		die "usage: build.sh test|bench|ref|ref-test" ;;
+*)		die "usage: build.sh test|bench|debug|ref|ref-test" ;;
 esac
 base=$(dirname "$src")
 obj=$base/obj-${kind#ref-}
@@ -45,6 +46,9 @@ JOBS=${JOBS:-$(nproc)}
 MAKE=(make -s -C "$src" O="$obj" CC="$CC" HOSTCC="$CC" -j"$JOBS")
 
 frags=("$HARNESS/config/base.config" "$HARNESS/config/$frag.config")
+# the debug kernel is the test kernel with the memory checkers added
+[ "$frag" = debug ] && frags=("$HARNESS/config/base.config"
+	"$HARNESS/config/test.config" "$HARNESS/config/debug.config")
 # Re-merge the fragments when they or DAMON's Kconfig change (a new symbol
 # named in a fragment would otherwise stay at its default).
 want_hash=$(cat "${frags[@]}" "$src/mm/damon/Kconfig" | sha1sum | cut -d' ' -f1)
@@ -63,12 +67,15 @@ fi
 need=(CONFIG_SMP CONFIG_NUMA CONFIG_9P_FS CONFIG_NET_9P_VIRTIO CONFIG_ZRAM
       CONFIG_SWAP CONFIG_MEMCG CONFIG_TRANSPARENT_HUGEPAGE CONFIG_MIGRATION
       CONFIG_EVENT_TRACING CONFIG_PERF_EVENTS CONFIG_DAMON)
-[ "$frag" = test ] && need+=(CONFIG_KUNIT CONFIG_PROVE_LOCKING
-	CONFIG_DEBUG_ATOMIC_SLEEP CONFIG_DEBUG_LIST CONFIG_DEBUG_VM)
+case $frag in test|debug)
+	need+=(CONFIG_KUNIT CONFIG_PROVE_LOCKING CONFIG_DEBUG_ATOMIC_SLEEP
+	       CONFIG_DEBUG_LIST CONFIG_DEBUG_VM) ;;
+esac
+[ "$frag" = debug ] && need+=(CONFIG_KASAN CONFIG_KASAN_GENERIC CONFIG_DEBUG_KMEMLEAK)
 for o in "${need[@]}"; do
 	grep -q "^$o=y" "$obj/.config" || die "$o is not =y in $obj/.config"
 done
-if [ "$kind" = test ]; then
+if [ "$kind" = test ] || [ "$kind" = debug ]; then
 	for o in $(grep -o '^config DAMON[A-Z_]*KUNIT_TEST' "$src/mm/damon/Kconfig" | cut -d' ' -f2); do
 		grep -q "^CONFIG_$o=y" "$obj/.config" ||
 			die "CONFIG_$o is defined but not built in: add it to config/test.config"

@@ -8,14 +8,19 @@ Phases, each in its own guest boot (a kernel splat in any boot fails it):
   boot      our kselftests of boot-time parameters, booted with them
   upstream  upstream's 6.12 DAMON selftests, unchanged, debugfs ones skipped
   damo      smoke test of the real damo tool
+  debug     our kselftests on the debug kernel (build.sh debug: KASAN,
+            kmemleak), with a kmemleak check around them (make test-debug)
 
 Results are PASS/FAIL/SKIP, turned into XFAIL/XPASS by known-failures.txt.
+With --under-load, every phase runs while a CPU hog keeps every host core
+busy (see HostLoad): a loaded user machine, or CI beside a kernel build.
 The last line is "N passed, N failed, N skipped"; exit status 1 on failure.
 """
 
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -50,6 +55,7 @@ BOOT_PARAMS = ("damon_reclaim.enabled=Y damon_reclaim.min_age=30000000 "
 UPSTREAM_TIMEOUT = 900      # per test, seconds: TCG on a loaded 2-core host is slow
 
 results = []                # (id, status, detail)
+ONLY_TESTS = None           # --tests: kselftests to run, None for all
 RESULTS_DIR = os.path.join(BUILD, "test-results")
 
 
@@ -123,7 +129,13 @@ def parse_harness_results(output):
 
 # ---------------------------------------------------------------- phases
 
-def boot(phase, command, kernel, timeout, append="kunit.enable=0", expect_status=True):
+# kmemleak's own summary line: in the debug phase guest/kmemleak.sh decides,
+# since only DAMON's leaks fail it
+KMEMLEAK_SUMMARY_RE = re.compile(r"\bkmemleak: .* new suspected memory leaks")
+
+
+def boot(phase, command, kernel, timeout, append="kunit.enable=0", expect_status=True,
+         own_leak_check=False):
     """Boot the kernel for one phase; record splats/timeouts as results."""
     workdir = os.path.join(RESULTS_DIR, phase)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -133,6 +145,8 @@ def boot(phase, command, kernel, timeout, append="kunit.enable=0", expect_status
     log("== %s: guest finished in %.0fs, exit status %s%s" %
         (phase, r.elapsed, r.status, " (TIMEOUT)" if r.timed_out else ""))
     detail = ""
+    if own_leak_check:
+        r.splats = [l for l in r.splats if not KMEMLEAK_SUMMARY_RE.search(l)]
     if r.splats:
         detail = "%d splat line(s), first: %s" % (len(r.splats), r.splats[0].strip())
     elif r.timed_out:
@@ -143,6 +157,31 @@ def boot(phase, command, kernel, timeout, append="kunit.enable=0", expect_status
     if detail:
         log("   console log: %s" % os.path.join(workdir, "console.log"))
     return r
+
+
+class HostLoad:
+    """A bounded CPU hog: one busy process per host core, at the phase's
+    priority, for at most @limit seconds (so a killed harness cannot leave
+    it spinning).  Used as a context manager around a phase."""
+
+    SPIN = "import time\nend = time.time() + %d\nwhile time.time() < end: pass\n"
+
+    def __init__(self, enabled, limit=4 * 3600):
+        self.enabled, self.limit, self.procs = enabled, limit, []
+
+    def __enter__(self):
+        if self.enabled:
+            self.procs = [subprocess.Popen([sys.executable, "-c", self.SPIN % self.limit])
+                          for _ in range(os.cpu_count() or 1)]
+            log("== host load: %d busy process(es)" % len(self.procs))
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        self.procs = []
+        return False
 
 
 def phase_kunit(kernel):
@@ -181,20 +220,29 @@ def selftest_names(inst, coll):
 
 
 def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each,
-                    append="kunit.enable=0"):
+                    append="kunit.enable=0", kmemleak=False):
     inst = build_selftests(coll, src_dir)
     if inst is None:
         record("%s:build" % phase, "FAIL", "selftests did not build")
         return
     if tests is None:
         tests = [t for t in selftest_names(inst, coll) if t not in BOOT_PARAM_TESTS]
+    if ONLY_TESTS is not None:
+        tests = [t for t in tests if t in ONLY_TESTS]
+        if not tests:
+            return
     if not tests:
         record("%s:all" % phase, "FAIL", "no tests found")
         return
     cmd = [os.path.join(HARNESS, "guest", "run-selftests.sh"), inst, coll, phase,
            str(timeout_each), retry] + tests
+    if kmemleak:
+        leak = os.path.join(HARNESS, "guest", "kmemleak.sh")
+        cmd = "%s begin; %s; %s end" % (shlex.quote(leak),
+                                        " ".join(shlex.quote(c) for c in cmd),
+                                        shlex.quote(leak))
     r = boot(phase, cmd, kernel, timeout=len(tests) * timeout_each * 3 + 120,
-             append=append)
+             append=append, own_leak_check=kmemleak)
     got = parse_harness_results(r.output)
     done = {g[0] for g in got}
     for tid, status, detail in got:
@@ -203,6 +251,8 @@ def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each,
             # on a complete DAMON they all run
             status, detail = "FAIL", "skipped: " + (detail or "interface missing?")
         record(tid, status, detail)
+    if kmemleak and "debug:kmemleak" not in done:
+        record("debug:kmemleak", "FAIL", "no result (guest died?)")
     for t in tests:
         if "%s:%s" % (phase, t) not in done:
             record("%s:%s" % (phase, t), "FAIL", "no result (guest died?)")
@@ -276,6 +326,11 @@ def main():
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
     ap.add_argument("--results-dir", default=RESULTS_DIR)
+    ap.add_argument("--under-load", action="store_true",
+                    help="keep every host core busy while the phases run")
+    ap.add_argument("--tests", default=None,
+                    help="comma-separated kselftest names: run only these "
+                    "in the kselftest phases")
     a = ap.parse_args()
     RESULTS_DIR = a.results_dir
 
@@ -291,30 +346,43 @@ def main():
                 f.write(t + "\n")
     retry = "all" if a.retry_all else retry_file
 
+    global ONLY_TESTS
+    ONLY_TESTS = set(a.tests.split(",")) if a.tests else None
     build_tools()
     start = time.monotonic()
     for ph in a.phases.split(","):
-        if ph == "kunit":
-            phase_kunit(a.kernel)
-        elif ph == "ours":
-            # KUnit enabled: some of our kselftests run KUnit suites that
-            # need user space through KUnit's debugfs files
-            phase_selftests(a.kernel, "ours", "damon",
-                            None, None, "none", 600, append="kunit.enable=1")
-        elif ph == "boot":
-            phase_selftests(a.kernel, "boot", "damon", None, BOOT_PARAM_TESTS,
-                            "none", 300, append="kunit.enable=0 " + BOOT_PARAMS)
-        elif ph == "upstream":
-            src = subprocess.run([os.path.join(HARNESS, "tree.sh"), "upstream-selftests"],
-                                 stdout=subprocess.PIPE, text=True, check=True).stdout.split()[-1]
-            phase_selftests(a.kernel, "upstream", "damon-upstream", src,
-                            UPSTREAM_TESTS, retry, UPSTREAM_TIMEOUT)
-        elif ph == "damo":
-            phase_damo(a.kernel)
-        else:
-            sys.exit("unknown phase " + ph)
+        with HostLoad(a.under_load):
+            run_phase(ph, a.kernel, retry)
     log("== all phases done in %.0fs" % (time.monotonic() - start))
     sys.exit(0 if summarize(known, a.phases.split(",")) else 1)
+
+
+def run_phase(ph, kernel, retry):
+    """Run one phase (see the module's doc) against @kernel."""
+    if ph == "kunit":
+        phase_kunit(kernel)
+    elif ph == "ours":
+        # KUnit enabled: some of our kselftests run KUnit suites that
+        # need user space through KUnit's debugfs files
+        phase_selftests(kernel, "ours", "damon", None, None, "none", 600,
+                        append="kunit.enable=1")
+    elif ph == "boot":
+        phase_selftests(kernel, "boot", "damon", None, BOOT_PARAM_TESTS,
+                        "none", 300, append="kunit.enable=0 " + BOOT_PARAMS)
+    elif ph == "upstream":
+        src = subprocess.run([os.path.join(HARNESS, "tree.sh"), "upstream-selftests"],
+                             stdout=subprocess.PIPE, text=True, check=True).stdout.split()[-1]
+        phase_selftests(kernel, "upstream", "damon-upstream", src,
+                        UPSTREAM_TESTS, retry, UPSTREAM_TIMEOUT)
+    elif ph == "debug":
+        # our kselftests on the KASAN + kmemleak kernel, with a leak check
+        # around them (guest/kmemleak.sh)
+        phase_selftests(kernel, "debug", "damon", None, None, "none", 900,
+                        append="kunit.enable=1", kmemleak=True)
+    elif ph == "damo":
+        phase_damo(kernel)
+    else:
+        sys.exit("unknown phase " + ph)
 
 
 if __name__ == "__main__":
