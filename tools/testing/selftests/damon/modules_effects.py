@@ -24,6 +24,10 @@ from _common import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, PAGE, read, write
 DIR = os.path.dirname(os.path.realpath(__file__))
 KPF_LRU, KPF_ACTIVE = 5, 6
 ALWAYS_ON_WMARKS = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
+# Seconds to wait for each module to converge; a run that needs more fails
+# with the state it reached printed.
+RECLAIM_DEADLINE = 240
+LRU_SORT_DEADLINE = 240
 
 results = []
 
@@ -147,18 +151,30 @@ def test_reclaim():
         # Monitor the physical span of the buffer: by default only the
         # biggest System RAM resource is, and it may not hold the buffer.
         frames = pfns(proc.pid, addr, (mib << 20) // PAGE)
-        params = dict(ALWAYS_ON_WMARKS, min_age=1000000, quota_ms=200,
+        # No time quota (the size quota stays): this checks the effect,
+        # not how fast a loaded TCG guest pages out.
+        params = dict(ALWAYS_ON_WMARKS, min_age=1000000, quota_ms=0,
                       wmarks_interval=100000,
                       monitor_region_start=min(frames) * PAGE,
                       monitor_region_end=(max(frames) + 1) * PAGE)
         old = set_params(mod, params)
         write(os.path.join(param_dir(mod), 'enabled'), 'Y')
-        swapped = wait_for(
-            lambda: status(proc.pid, 'VmSwap') >= (mib << 20) // 2, 40)
+        # The whole buffer is cold, so the converged state is all of it
+        # swapped out.  Wait for nine tenths of it (or the deadline), then
+        # check half: the margin is the rest of the way to convergence.
+        # Measured in the TCG guest under load (a kernel build and one or
+        # two more guests on the 2-core host), 8 runs: either 59-64 MiB
+        # swapped within 5-14 s, or a plateau at 39-40 MiB (62%) that
+        # holds until the deadline (3 of 8; cause not known yet).  The
+        # check at 50% is 12 points below the lowest run.
+        begin = time.time()
+        wait_for(lambda: status(proc.pid, 'VmSwap') >= (mib << 20) * 9 // 10,
+                 RECLAIM_DEADLINE)
+        swapped = status(proc.pid, 'VmSwap') >= (mib << 20) // 2
         rss1, pswpout1 = status(proc.pid, 'VmRSS'), vmstat('pswpout')
-        print('# VmRSS %d -> %d KiB, VmSwap %d KiB, pswpout +%d' %
-              (rss0 >> 10, rss1 >> 10, status(proc.pid, 'VmSwap') >> 10,
-               pswpout1 - pswpout0))
+        print('# after %.0f s: VmRSS %d -> %d KiB, VmSwap %d KiB, pswpout +%d' %
+              (time.time() - begin, rss0 >> 10, rss1 >> 10,
+               status(proc.pid, 'VmSwap') >> 10, pswpout1 - pswpout0))
         for k in ('enabled', 'kdamond_pid', 'nr_reclaim_tried_regions',
                   'bytes_reclaim_tried_regions', 'bytes_reclaimed_regions',
                   'nr_quota_exceeds', 'monitor_region_start',
@@ -186,25 +202,29 @@ def test_lru_sort():
         lru0, active0 = lru_pages(proc.pid, addr, nr)
         # A sample every 50 ms sees the 20 passes a second every time.
         # Only the buffer's physical span is monitored, and the time quota
-        # is raised from 10 ms a second: this checks the effect, not how
-        # fast it comes under a slow, debug-option guest.
+        # is lifted: this checks the effect, not how fast it comes under a
+        # slow, debug-option guest.
         frames = pfns(proc.pid, addr, nr)
         params = dict(ALWAYS_ON_WMARKS, sample_interval=50000,
                       aggr_interval=1000000, wmarks_interval=100000,
-                      quota_ms=100,
+                      quota_ms=0,
                       monitor_region_start=min(frames) * PAGE,
                       monitor_region_end=(max(frames) + 1) * PAGE)
         old = set_params(mod, params)
         write(os.path.join(param_dir(mod), 'enabled'), 'Y')
         # The buffer's frames lie in tens of chunks over a span of about
         # 2 GiB, and a chunk is found when the region holding it gets
-        # small enough for a sample to hit it: usually within 15 s, but
-        # one run in this guest still had only 71% after 40 s.
-        wait_for(lambda: lru_pages(proc.pid, addr, nr)[1] >= nr * 3 // 4,
-                 120)
+        # small enough for a sample to hit it.  Measured under the same
+        # load as above: without a time quota 95-97% within 13-48 s (2
+        # runs); with the old 100 ms/s quota 76-94% in 57-264 s (4 runs)
+        # and 60% in one that had only 120 s.  The check at 75% is in
+        # reach of that slowest case only because the quota is gone.
+        begin = time.time()
+        wait_for(lambda: lru_pages(proc.pid, addr, nr)[1] >= nr * 9 // 10,
+                 LRU_SORT_DEADLINE)
         lru1, active1 = lru_pages(proc.pid, addr, nr)
-        print('# of %d pages: on LRU %d -> %d, active %d -> %d' %
-              (nr, lru0, lru1, active0, active1))
+        print('# after %.0f s, of %d pages: on LRU %d -> %d, active %d -> %d' %
+              (time.time() - begin, nr, lru0, lru1, active0, active1))
         report(active0 <= nr // 4,
                'damon_lru_sort: the hot buffer starts inactive')
         report(active1 >= nr * 3 // 4,
