@@ -216,7 +216,7 @@ def test_lru_sort():
         # 2 GiB, and a chunk is found when the region holding it gets
         # small enough for a sample to hit it.  Measured under the same
         # load as above: without a time quota 95-97% within 13-48 s (2
-        # runs); with the old 100 ms/s quota 76-94% in 57-264 s (4 runs)
+        # runs); with the old 100 ms/s quota 76-94% in 57-264 s (5 runs)
         # and 60% in one that had only 120 s.  The check at 75% is in
         # reach of that slowest case only because the quota is gone.
         begin = time.time()
