@@ -364,22 +364,23 @@ struct damos_filter {
 
 /**
  * struct damos_access_pattern - Which regions a scheme acts on.
- * @min_sz_region:	Minimum region size, bytes.
- * @max_sz_region:	Maximum region size, bytes.
- * @min_nr_accesses:	Minimum access frequency, in samples per aggregation.
- * @max_nr_accesses:	Maximum access frequency, in samples per aggregation.
- * @min_age_region:	Minimum age, in aggregation intervals.
- * @max_age_region:	Maximum age, in aggregation intervals.
+ * @min_sz_region:	Smallest region size that matches, bytes.
+ * @max_sz_region:	Largest region size that matches, bytes.
+ * @min_nr_accesses:	Lowest access count of the last aggregation interval
+ *			that matches, in samples.
+ * @max_nr_accesses:	Highest such count that matches.
+ * @min_age_region:	Youngest age that matches, in aggregation intervals.
+ * @max_age_region:	Oldest age that matches.
  *
- * All bounds are inclusive.
+ * A region matches when each of its three measures lies within its closed
+ * range (see damos_pattern_match()).
  */
 struct damos_access_pattern {
-	unsigned long min_sz_region;
-	unsigned long max_sz_region;
-	unsigned int min_nr_accesses;
-	unsigned int max_nr_accesses;
-	unsigned int min_age_region;
-	unsigned int max_age_region;
+	/* sizes: unsigned long, as addresses are */
+	unsigned long min_sz_region, max_sz_region;
+	/* counts of samples and of aggregation intervals */
+	unsigned int min_nr_accesses, max_nr_accesses;
+	unsigned int min_age_region, max_age_region;
 };
 
 /**
@@ -780,12 +781,11 @@ void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *goal);
 int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src);
 
-struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
-			       enum damos_action action,
-			       unsigned long apply_interval_us,
-			       struct damos_quota *quota,
-			       struct damos_watermarks *wmarks,
-			       int target_nid);
+struct damos *
+damon_new_scheme(struct damos_access_pattern *pattern,
+		 enum damos_action action, unsigned long apply_interval_us,
+		 struct damos_quota *quota, struct damos_watermarks *wmarks,
+		 int target_nid);
 void damon_add_scheme(struct damon_ctx *ctx, struct damos *s);
 void damon_destroy_scheme(struct damos *s);
 void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,

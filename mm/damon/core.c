@@ -334,12 +334,11 @@ static void damos_copy_wmarks_params(struct damos_watermarks *dst,
  * Context: Process context; may sleep.
  * Return: The scheme, or NULL on allocation failure.
  */
-struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
-			       enum damos_action action,
-			       unsigned long apply_interval_us,
-			       struct damos_quota *quota,
-			       struct damos_watermarks *wmarks,
-			       int target_nid)
+struct damos *
+damon_new_scheme(struct damos_access_pattern *pattern,
+		 enum damos_action action, unsigned long apply_interval_us,
+		 struct damos_quota *quota, struct damos_watermarks *wmarks,
+		 int target_nid)
 {
 	struct damos *s = kmalloc(sizeof(*s), GFP_KERNEL);
 

@@ -76,19 +76,22 @@ TRACE_EVENT_CONDITION(damos_before_apply,
 	TP_PROTO(unsigned int context_idx, unsigned int scheme_idx,
 		 unsigned long target_idx, struct damon_region *r,
 		 unsigned int nr_regions, bool do_trace),
-
 	TP_ARGS(context_idx, scheme_idx, target_idx, r, nr_regions, do_trace),
 
 	TP_CONDITION(do_trace),
 
+	/* in the order of the released format file */
 	TP_STRUCT__entry(
+		/* which scheme, and on which target */
 		__field(unsigned int, context_idx)
 		__field(unsigned int, scheme_idx)
 		__field(unsigned long, target_idx)
+		/* the region it is about to act on */
 		__field(unsigned long, start)
 		__field(unsigned long, end)
 		__field(unsigned int, nr_accesses)
 		__field(unsigned int, age)
+		/* how many regions the target has in all */
 		__field(unsigned int, nr_regions)
 	),
 
