@@ -3,6 +3,8 @@
 """run-tests.py - run every DAMON test against a built kernel.
 
 Phases, each in its own guest boot (a kernel splat in any boot fails it):
+  layers    no boot: the call graph between mm/damon's objects has no cycle
+            and is the one Documentation/mm/damon/design.rst gives (layers.py)
   kunit     every built-in KUnit suite runs at boot; KTAP parsed per case
   ours      our kselftests (tools/testing/selftests/damon), kselftest runner
   boot      our kselftests of boot-time parameters, booted with them
@@ -184,6 +186,19 @@ class HostLoad:
         return False
 
 
+def phase_layers(kernel):
+    """harness/layers.py on the objects the kernel was built from."""
+    objdir = kernel
+    for _ in range(4):          # OBJ/arch/x86/boot/bzImage
+        objdir = os.path.dirname(objdir)
+    r = subprocess.run([os.path.join(HARNESS, "layers.py"), objdir],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = r.stdout.strip()
+    print(out)
+    record("layers:call-graph", "PASS" if r.returncode == 0 else "FAIL",
+           "" if r.returncode == 0 else out.replace("\n", "; "))
+
+
 def phase_kunit(kernel):
     r = boot("kunit", "true", kernel, timeout=900, append="kunit.enable=1")
     cases, complete = parse_kunit(r.console)
@@ -321,7 +336,7 @@ def main():
     global RESULTS_DIR
     ap = argparse.ArgumentParser(description="Run every DAMON test.")
     ap.add_argument("--kernel", default=vm.default_kernel("test"))
-    ap.add_argument("--phases", default="kunit,ours,boot,upstream,damo")
+    ap.add_argument("--phases", default="layers,kunit,ours,boot,upstream,damo")
     ap.add_argument("--known-failures", default=os.path.join(HARNESS, "known-failures.txt"))
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
@@ -359,7 +374,9 @@ def main():
 
 def run_phase(ph, kernel, retry):
     """Run one phase (see the module's doc) against @kernel."""
-    if ph == "kunit":
+    if ph == "layers":
+        phase_layers(kernel)
+    elif ph == "kunit":
         phase_kunit(kernel)
     elif ph == "ours":
         # KUnit enabled: some of our kselftests run KUnit suites that

@@ -22,6 +22,9 @@
  * @budget:		Bytes the round may still charge, all scores.
  * @boundary_budget:	Bytes the round may charge to regions scoring
  *			exactly @min_score: what the better regions leave.
+ * @walk:		The damos_walk() to show the tried regions to: the one
+ *			the kdamond serves, unless this scheme already did
+ *			its round of it.  NULL if none.
  *
  * Lives on the stack of one round; see damos_quota_prioritise().
  */
@@ -30,7 +33,40 @@ struct damos_round {
 	unsigned int min_score;
 	unsigned long budget;
 	unsigned long boundary_budget;
+	struct damos_walk_control *walk;
 };
+
+/**
+ * damos_pattern_match() - Tell whether a region fits a scheme's pattern.
+ * @ctx:	The context.
+ * @r:		The region.
+ * @s:		The scheme.
+ *
+ * Matches the monitoring results of the last completed aggregation
+ * interval: its access count (&damon_region->last_nr_accesses) and the age
+ * after it.  Every apply round between two aggregation boundaries thus
+ * sees the same results, so a scheme applied N times per aggregation
+ * interval tries N times the regions a scheme applied once does, however
+ * noisy the samples are and however late the kdamond runs (a moving sum,
+ * which changes with every sample, would make that ratio depend on the
+ * access rate).  Sizes are in address units, the unit of the access
+ * pattern's size bounds.
+ *
+ * Context: Caller owns @ctx.
+ * Return: true if @r matches @s->pattern.
+ */
+static inline bool damos_pattern_match(struct damon_ctx *ctx,
+				       struct damon_region *r, struct damos *s)
+{
+	const struct damos_access_pattern *p = &s->pattern;
+	unsigned long sz = damon_sz_region(r);
+	unsigned int nr_accesses = r->last_nr_accesses;
+
+	return p->min_sz_region <= sz && sz <= p->max_sz_region &&
+		p->min_nr_accesses <= nr_accesses &&
+		nr_accesses <= p->max_nr_accesses &&
+		p->min_age_region <= r->age && r->age <= p->max_age_region;
+}
 
 /* ===== quota.c ===== */
 
@@ -53,7 +89,6 @@ unsigned long damos_round_allowance(const struct damos_round *round,
 void damos_quota_charge(struct damos *s, struct damos_round *round,
 			unsigned int score, unsigned long sz_tried,
 			unsigned long sz_applied, u64 ns);
-unsigned long damos_ctx_total_sz(struct damon_ctx *ctx);
 unsigned int damos_region_score(struct damon_ctx *ctx, struct damon_region *r,
 				struct damos *s);
 
@@ -69,6 +104,7 @@ bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
 			      struct damos *s);
 bool damos_scheme_active(struct damos *s);
 void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
-		       unsigned int sidx, unsigned long now);
+		       unsigned int sidx, unsigned long now,
+		       struct damos_walk_control *walk);
 
 #endif /* _MM_DAMON_DAMOS_H */

@@ -7,6 +7,7 @@
 #define _MM_DAMON_INTERNAL_H
 
 #include <linux/damon.h>
+#include <linux/minmax.h>
 #include <linux/sched.h>
 
 /*
@@ -23,6 +24,59 @@
 		  "damon: %s() on a context run by another thread\n",	\
 		  __func__)
 
+/* ===== context.c, damos.c: the objects ===== */
+
+void damon_destroy_targets(struct damon_ctx *ctx);
+void damon_free_ctx(struct damon_ctx *ctx);
+void damos_copy_quota_params(struct damos_quota *dst,
+			     const struct damos_quota *src);
+void damos_copy_wmarks_params(struct damos_watermarks *dst,
+			      const struct damos_watermarks *src);
+void damos_free_migrate_dests(struct damos_migrate_dests *dests);
+
+/* ===== attrs.c, tuning.c: intervals ===== */
+
+/* @us in sampling intervals, at least 1. */
+static inline unsigned long damon_us_to_sis(const struct damon_attrs *attrs,
+					    unsigned long us)
+{
+	if (!attrs->sample_interval)
+		return 1;
+	return max(us / attrs->sample_interval, 1UL);
+}
+
+/*
+ * damos_apply_interval_sis() - A scheme's apply interval in sampling
+ * intervals, at least 1; the aggregation interval if it has none of its own.
+ */
+static inline unsigned long damos_apply_interval_sis(struct damon_ctx *ctx,
+						     struct damos *s)
+{
+	unsigned long us = s->apply_interval_us ? s->apply_interval_us :
+		ctx->attrs.aggr_interval;
+
+	if (!ctx->attrs.sample_interval)
+		return max(ctx->attrs.aggr_samples, 1UL);
+	return max(us / ctx->attrs.sample_interval, 1UL);
+}
+
+void damon_rescale_regions(struct damon_ctx *ctx,
+			   const struct damon_attrs *old,
+			   const struct damon_attrs *new);
+void damon_update_deadlines(struct damon_ctx *ctx);
+unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
+				    unsigned long long nr_events,
+				    unsigned long long max_nr_events,
+				    unsigned long cur_sample_us);
+void damon_tune_intervals_step(struct damon_ctx *ctx);
+
+/* ===== call.c: the kdamond's side of damon_call() and damos_walk() ===== */
+
+void kdamond_run_calls(struct damon_ctx *ctx, bool cancel);
+struct damos_walk_control *kdamond_walk_begin(struct damon_ctx *ctx);
+void kdamond_walk_end(struct damon_ctx *ctx);
+void kdamond_walk_finish(struct damon_ctx *ctx, bool canceled);
+
 /* ===== regions.c: region lists and the adaptive regions adjustment ===== */
 
 int damon_regions_init(void);
@@ -38,6 +92,7 @@ unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_samples,
 					unsigned long min_region_sz);
 unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
+unsigned long damon_ctx_total_sz(struct damon_ctx *ctx);
 unsigned long damon_merge_sz_limit(struct damon_ctx *ctx);
 void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres);
 void damon_adjust_split(struct damon_ctx *ctx);
@@ -48,16 +103,7 @@ bool damon_regions_valid(struct damon_target *t);
 bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz);
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx);
 
-/* ===== core.c internals visible to tests ===== */
-
-unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
-				    unsigned long long nr_events,
-				    unsigned long long max_nr_events,
-				    unsigned long cur_sample_us);
-void damon_tune_intervals_step(struct damon_ctx *ctx);
-unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
-
-/* ===== The DAMOS engine hook ===== */
+/* ===== The DAMOS engine (schemes.c, quota.c), driven by the kdamond ===== */
 
 /*
  * damos_apply_schemes() is called by the kdamond once per sampling interval,
@@ -66,25 +112,20 @@ unsigned long damos_apply_interval_sis(struct damon_ctx *ctx, struct damos *s);
  * results), with ctx->passed_sample_intervals already counting the interval
  * just sampled.
  * It must apply every scheme whose s->next_apply_sis has been reached and
- * advance s->next_apply_sis by damos_apply_interval_sis().  For damos_walk():
- *  - call damos_walk_report() for each region the action was tried on,
- *    right after ops.apply_scheme() (only then is sz_filter_passed known);
- *  - call damos_walk_round_done() once per scheme per apply round, including
- *    rounds in which the scheme is inactive (watermarks) or did nothing.
- * The DAMOS engine (mm/damon/schemes.c) implements it.
+ * advance s->next_apply_sis by damos_apply_interval_sis().  With a @walk
+ * (the damos_walk() the kdamond serves), it calls @walk->walk_fn for each
+ * region a scheme's action was tried on, right after ops.apply_scheme()
+ * (only then is sz_filter_passed known), unless that scheme already did its
+ * round of the walk, and marks each scheme that ran a round, active or not,
+ * with s->walk_completed.  The kdamond finishes the walk afterwards.  The
+ * engine calls nothing in the files above.
  */
-void damos_apply_schemes(struct damon_ctx *ctx);
+void damos_apply_schemes(struct damon_ctx *ctx,
+			 struct damos_walk_control *walk);
 /*
  * damos_wmarks_wait_us() - How long the kdamond should sleep before the next
  * sampling because no scheme is active (0: monitor now).  In schemes.c.
  */
 unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx);
-
-bool damos_pattern_match(struct damon_ctx *ctx, struct damon_region *r,
-			 struct damos *s);
-void damos_walk_report(struct damon_ctx *ctx, struct damon_target *t,
-		       struct damon_region *r, struct damos *s,
-			  unsigned long sz_filter_passed);
-void damos_walk_round_done(struct damon_ctx *ctx, struct damos *s);
 
 #endif /* _MM_DAMON_INTERNAL_H */

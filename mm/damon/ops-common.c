@@ -4,8 +4,6 @@
  * access, and how a region is prioritised for a scheme.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/math64.h>

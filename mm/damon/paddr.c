@@ -4,8 +4,6 @@
  * page frames and asks the reverse map whether anybody accessed them.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/ioport.h>
 #include <linux/math64.h>
 #include <linux/memcontrol.h>

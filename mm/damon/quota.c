@@ -5,8 +5,6 @@
  * size quota.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/damon.h>
 #include <linux/jiffies.h>
 #include <linux/math64.h>
@@ -133,25 +131,6 @@ void damos_quota_charge(struct damos *s, struct damos_round *round,
 }
 
 /* ===== Prioritisation ===== */
-
-/**
- * damos_ctx_total_sz() - Size of everything a context monitors.
- * @ctx:	The context.
- *
- * Context: The kdamond of @ctx, or @ctx not running.
- * Return: The sum of the sizes of all regions of @ctx, in address units.
- */
-unsigned long damos_ctx_total_sz(struct damon_ctx *ctx)
-{
-	struct damon_target *t;
-	struct damon_region *r;
-	unsigned long sz = 0;
-
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			sz += damon_sz_region(r);
-	return sz;
-}
 
 /**
  * damos_region_score() - The priority of a region for a scheme.
@@ -634,7 +613,7 @@ void damos_quota_tune(struct damon_ctx *ctx, struct damos *s)
 		q->esz = score < DAMOS_GOAL_MET_BP ? base : 0;
 		return;
 	}
-	cap = damos_ctx_total_sz(ctx);
+	cap = damon_ctx_total_sz(ctx);
 	cap = cap > ULONG_MAX / DAMOS_GOAL_HEADROOM ? ULONG_MAX :
 		cap * DAMOS_GOAL_HEADROOM;
 	cap = min(cap, base);

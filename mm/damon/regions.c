@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DAMON regions: region lists, access counters and the adaptive regions
- * adjustment (merge, split, aging) that keeps the monitoring cost bounded.
+ * adjustment (merge, split, aging) that keeps the monitoring cost bounded,
+ * and the helper that gives a physical target its default region.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/damon.h>
+#include <linux/ioport.h>
 #include <linux/math64.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -412,6 +412,64 @@ int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 	return damon_fill_ranges(t, ranges, nr_ranges, msz);
 }
 
+/* ===== The default region of physical address space targets ===== */
+
+struct damon_ram_walk {
+	unsigned long start;
+	unsigned long end;
+};
+
+static int damon_biggest_ram_cb(struct resource *res, void *arg)
+{
+	struct damon_ram_walk *w = arg;
+
+	if (resource_size(res) > w->end - w->start) {
+		w->start = res->start;
+		w->end = res->end + 1;
+	}
+	return 0;
+}
+
+/**
+ * damon_set_region_biggest_system_ram_default() - Set a target's region to
+ *	a given range, by default the biggest System RAM resource.
+ * @t:			The target.
+ * @start:		In: start address (bytes), or 0 with @end 0 for the
+ *			default.  Out: the start used.
+ * @end:		In/out: end address, as @start.
+ * @addr_unit:		Bytes per address unit of the target's context.
+ * @min_region_sz:	Minimum region size of the target's context.
+ *
+ * Context: Process context; caller owns @t.  May sleep.
+ * Return: 0 on success; -EINVAL if @start > @end or no System RAM exists;
+ * -ENOMEM on allocation failure.
+ */
+int damon_set_region_biggest_system_ram_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end,
+		unsigned long addr_unit, unsigned long min_region_sz)
+{
+	struct damon_addr_range range;
+
+	if (*start > *end)
+		return -EINVAL;
+	if (!addr_unit)
+		return -EINVAL;
+	if (!*start && !*end) {
+		struct damon_ram_walk w = {};
+
+		walk_system_ram_res(0, -1, &w, damon_biggest_ram_cb);
+		if (w.end <= w.start)
+			return -EINVAL;
+		*start = w.start;
+		*end = w.end;
+	}
+	range.start = *start / addr_unit;
+	range.end = *end / addr_unit;
+	if (range.start >= range.end)
+		return -EINVAL;
+	return damon_set_regions(t, &range, 1, min_region_sz);
+}
+
 /* ===== Access counters ===== */
 
 /**
@@ -539,8 +597,14 @@ unsigned long damon_total_nr_regions(struct damon_ctx *ctx)
 	return nr;
 }
 
-/* Largest merged region size that keeps >= min_nr_regions; see DOC. */
-unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
+/**
+ * damon_ctx_total_sz() - Size of everything a context monitors.
+ * @ctx:	The context.
+ *
+ * Context: Caller owns @ctx.
+ * Return: The sum of the sizes of all regions of @ctx, in address units.
+ */
+unsigned long damon_ctx_total_sz(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	struct damon_region *r;
@@ -549,6 +613,14 @@ unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
 			sz += damon_sz_region(r);
+	return sz;
+}
+
+/* Largest merged region size that keeps >= min_nr_regions; see DOC. */
+unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
+{
+	unsigned long sz = damon_ctx_total_sz(ctx);
+
 	sz /= max(ctx->attrs.min_nr_regions, 1UL);
 	return max(sz, max(ctx->min_region_sz, 1UL));
 }
@@ -738,16 +810,14 @@ static int damon_cut_evenly(struct damon_target *t, struct damon_region *r,
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 {
 	unsigned long msz = max(ctx->min_region_sz, 1UL);
-	unsigned long total = 0, piece;
+	unsigned long piece;
 	struct damon_target *t;
 	struct damon_region *r, *next;
 
 	if (damon_total_nr_regions(ctx) >= ctx->attrs.min_nr_regions)
 		return;
-	damon_for_each_target(t, ctx)
-		damon_for_each_region(r, t)
-			total += damon_sz_region(r);
-	piece = max(total / max(ctx->attrs.min_nr_regions, 1UL), msz);
+	piece = max(damon_ctx_total_sz(ctx) /
+		    max(ctx->attrs.min_nr_regions, 1UL), msz);
 	damon_for_each_target(t, ctx)
 		damon_for_each_region_safe(r, next, t)
 			if (damon_cut_evenly(t, r, piece, msz) < 0)

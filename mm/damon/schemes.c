@@ -5,8 +5,6 @@
  * schemes' statistics.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/damon.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -48,11 +46,15 @@
  *    e. traced (damos_before_apply), counted as tried, handed to the
  *       operation set's &damon_operations->apply_scheme, which evaluates the
  *       ops filters and returns the bytes it applied the action to;
- *    f. reported to a pending damos_walk(), counted as applied, charged
- *       to the quota, and its age reset unless the action is
- *       %DAMOS_STAT.
+ *    f. reported to the damos_walk() being served, if any, counted as
+ *       applied, charged to the quota, and its age reset unless the action
+ *       is %DAMOS_STAT.
  * 4. The snapshot is counted and traced (damos_stat_after_apply_interval),
- *    the next apply time set, and damos_walk() told the round is done.
+ *    the next apply time set, and the scheme marked as having done its
+ *    round of the walk (&damos->walk_completed).
+ *
+ * The engine calls nothing of the core: the kdamond hands it the walk it
+ * serves, and finishes the walk itself once every scheme did its round.
  *
  * Memory a core filter rejects is not "tried"; memory an ops filter
  * rejects is (the operation set decides on it inside the action).
@@ -315,7 +317,8 @@ static void damos_act(struct damon_ctx *ctx, struct damon_target *t,
 		sz_applied = ctx->ops.apply_scheme(ctx, t, r, s, &sz_passed);
 	ns = ktime_get_ns() - begin;
 
-	damos_walk_report(ctx, t, r, s, sz_passed);
+	if (round->walk)
+		round->walk->walk_fn(round->walk->data, ctx, t, r, s, sz_passed);
 	if (sz_applied) {
 		s->stat.nr_applied++;
 		s->stat.sz_applied += sz_applied;
@@ -398,13 +401,15 @@ static void damos_apply_targets(struct damon_ctx *ctx, struct damos *s,
  * @s:		The scheme, whose apply time has come.
  * @sidx:	Index of @s in @ctx.
  * @now:	The time, in jiffies, for the quota windows.
+ * @walk:	The damos_walk() the kdamond serves, or NULL.
  *
  * See "How a scheme is applied".
  *
  * Context: The kdamond of @ctx.
  */
 void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
-		       unsigned int sidx, unsigned long now)
+		       unsigned int sidx, unsigned long now,
+		       struct damos_walk_control *walk)
 {
 	struct damos_round round;
 
@@ -415,6 +420,7 @@ void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 		damos_set_filters_default(s);
 		s->last_applied = NULL;
 		damos_quota_prioritise(ctx, s, &round);
+		round.walk = s->walk_completed ? NULL : walk;
 		if (!round.quota_on || round.budget)
 			damos_apply_targets(ctx, s, sidx, &round);
 		s->stat.nr_snapshots++;
@@ -422,19 +428,22 @@ void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 	trace_damos_stat_after_apply_interval(0, sidx, &s->stat);
 	s->next_apply_sis = ctx->passed_sample_intervals +
 		damos_apply_interval_sis(ctx, s);
-	damos_walk_round_done(ctx, s);
+	if (walk)
+		s->walk_completed = true;
 }
 
 /**
  * damos_apply_schemes() - Apply the schemes whose apply time has come.
  * @ctx:	The context.
+ * @walk:	The damos_walk() the kdamond serves, or NULL.
  *
  * Called by the kdamond once per sampling interval; see
  * mm/damon/internal.h for where in the loop.
  *
  * Context: The kdamond of @ctx.
  */
-void damos_apply_schemes(struct damon_ctx *ctx)
+void damos_apply_schemes(struct damon_ctx *ctx,
+			 struct damos_walk_control *walk)
 {
 	unsigned long now = jiffies;
 	unsigned int sidx = 0;
@@ -443,7 +452,7 @@ void damos_apply_schemes(struct damon_ctx *ctx)
 	damon_assert_owner(ctx);
 	damon_for_each_scheme(s, ctx) {
 		if (ctx->passed_sample_intervals >= s->next_apply_sis)
-			damos_apply_round(ctx, s, sidx, now);
+			damos_apply_round(ctx, s, sidx, now, walk);
 		sidx++;
 	}
 }

@@ -4,8 +4,6 @@
  * directory lifetime, shared by every directory of the admin tree.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <kunit/visibility.h>
 #include <linux/cgroup.h>
 #include <linux/memcontrol.h>

@@ -5,8 +5,6 @@
  * statistics and tried regions), and turning them into struct damos.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/list.h>
 #include <linux/slab.h>
 

@@ -11,8 +11,6 @@
  * holding damon_sysfs_lock, so that the directories it fills cannot go away.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
-
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/pid.h>

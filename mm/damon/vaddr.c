@@ -4,7 +4,7 @@
  * on what the process has mapped, "fvaddr" monitors fixed, user-given ranges.
  */
 
-#define pr_fmt(fmt) "damon: " fmt
+#define pr_fmt(fmt) "damon-va: " fmt
 
 #include <linux/hugetlb.h>
 #include <linux/mman.h>

@@ -4,7 +4,7 @@
  *
  * The printed formats are parsed by position by user space tools (damo,
  * perf scripts); field order, separators and spacing are ABI.  Instantiated
- * once, in mm/damon/core.c.
+ * once, in mm/damon/trace.c.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM damon

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <trace/events/damon.h>
 
+#include "../damos.h"
 #include "../internal.h"
 #include "fake_ops.h"
 

@@ -189,7 +189,7 @@ static void damon_schemes_pattern_edges(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damos_pattern_match(ctx, r, s), c->want);
 
 	/* and the engine agrees: tried iff matched */
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, c->want ? 1UL : 0UL);
 }
 
@@ -263,7 +263,7 @@ static void damon_schemes_wmarks_wait(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, s->wmarks.activated);
 
 	/* an inactive scheme's round is empty but still ends */
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 0);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_snapshots, 0);
 	KUNIT_EXPECT_GT(test, s->next_apply_sis, ctx->passed_sample_intervals);
@@ -373,7 +373,7 @@ static void damon_schemes_addr_filter_cuts(struct kunit *test)
 
 	add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, true, false, 3 * MSZ,
 		   6 * MSZ);
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, 7 * MSZ);
@@ -398,7 +398,7 @@ static void damon_schemes_stats_accounting(struct kunit *test)
 	fake.passed_permil = 250;
 	damon_for_each_region(r, first_target(ctx))
 		r->age = 7;
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 3);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, 12 * MSZ);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 3);
@@ -413,7 +413,7 @@ static void damon_schemes_stats_accounting(struct kunit *test)
 
 	/* nothing applied: tried but not applied */
 	fake.applied_permil = 0;
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 6);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 3);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_snapshots, 2);
@@ -429,7 +429,7 @@ static void damon_schemes_stat_keeps_age(struct kunit *test)
 	ctx->ops.apply_scheme = NULL;
 	damon_for_each_region(r, first_target(ctx))
 		r->age = 9;
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 0);
 	damon_for_each_region(r, first_target(ctx))
@@ -470,14 +470,14 @@ static void damon_schemes_quota_split(struct kunit *test)
 	struct damos *s = new_scheme(test, ctx, DAMOS_STAT, &quota, NULL);
 	struct damon_target *t = first_target(ctx);
 
-	damos_apply_round(ctx, s, 0, 1000);
+	damos_apply_round(ctx, s, 0, 1000, NULL);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), c->nr_regions_after);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, c->sz_tried * MSZ);
 	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, c->qt_exceeds);
 	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
 
 	/* same window: only what is left of the quota */
-	damos_apply_round(ctx, s, 0, 1001);
+	damos_apply_round(ctx, s, 0, 1001, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, min(c->quota, 32UL) * MSZ);
 }
 
@@ -488,7 +488,7 @@ static void damon_schemes_quota_below_min_region(struct kunit *test)
 	struct damon_ctx *ctx = new_ctx(test, 2, 8 * MSZ);
 	struct damos *s = new_scheme(test, ctx, DAMOS_STAT, &quota, NULL);
 
-	damos_apply_round(ctx, s, 0, 1000);
+	damos_apply_round(ctx, s, 0, 1000, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 0);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(first_target(ctx)), 2);
 }
@@ -508,7 +508,7 @@ static void damon_schemes_priority_order(struct kunit *test)
 
 	damon_for_each_region(r, first_target(ctx))
 		r->age = scores[i++];
-	damos_apply_round(ctx, s, 0, 1000);
+	damos_apply_round(ctx, s, 0, 1000, NULL);
 	KUNIT_ASSERT_EQ(test, fake.nr_calls, 2);
 	KUNIT_EXPECT_EQ(test, fake.starts[0], 4 * MSZ);		/* 50 */
 	KUNIT_EXPECT_EQ(test, fake.starts[1], 12 * MSZ);	/* 90 */
@@ -525,9 +525,9 @@ static void damon_schemes_windows_take_turns(struct kunit *test)
 	struct damos *s = new_scheme(test, ctx, DAMOS_STAT, &quota, NULL);
 	unsigned long now = 1000;
 
-	damos_apply_round(ctx, s, 0, now);
+	damos_apply_round(ctx, s, 0, now, NULL);
 	now += msecs_to_jiffies(100);
-	damos_apply_round(ctx, s, 0, now);
+	damos_apply_round(ctx, s, 0, now, NULL);
 	KUNIT_ASSERT_EQ(test, fake.nr_calls, 4);
 	KUNIT_EXPECT_EQ(test, fake.starts[0], 0);
 	KUNIT_EXPECT_EQ(test, fake.starts[1], MSZ);
@@ -552,9 +552,9 @@ static void damon_schemes_turns_keep_priority(struct kunit *test)
 
 	damon_for_each_region(r, first_target(ctx))
 		r->age = scores[i++];
-	damos_apply_round(ctx, s, 0, now);
+	damos_apply_round(ctx, s, 0, now, NULL);
 	now += msecs_to_jiffies(100);
-	damos_apply_round(ctx, s, 0, now);
+	damos_apply_round(ctx, s, 0, now, NULL);
 	KUNIT_ASSERT_EQ(test, fake.nr_calls, 4);
 	KUNIT_EXPECT_EQ(test, fake.starts[0], 0);
 	KUNIT_EXPECT_EQ(test, fake.starts[1], MSZ);
@@ -573,7 +573,7 @@ static void damon_schemes_fail_charge(struct kunit *test)
 	struct damos *s = new_scheme(test, ctx, DAMOS_PAGEOUT, &quota, NULL);
 
 	fake.applied_permil = 0;	/* every apply fails: charged 0 */
-	damos_apply_round(ctx, s, 0, 1000);
+	damos_apply_round(ctx, s, 0, 1000, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 4);
 	KUNIT_EXPECT_EQ(test, s->quota.charged_sz, 0);
 }
@@ -587,7 +587,7 @@ static void damon_schemes_max_nr_snapshots(struct kunit *test)
 
 	s->max_nr_snapshots = 3;
 	for (i = 0; i < 5; i++)
-		damos_apply_round(ctx, s, 0, jiffies);
+		damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_snapshots, 3);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 3);
 	KUNIT_EXPECT_FALSE(test, damos_scheme_active(s));
@@ -609,7 +609,7 @@ static void damon_schemes_apply_interval(struct kunit *test)
 	slow->next_apply_sis = 10;	/* the aggregation interval */
 	for (i = 0; i < 20; i++) {
 		ctx->passed_sample_intervals++;
-		damos_apply_schemes(ctx);
+		damos_apply_schemes(ctx, NULL);
 	}
 	KUNIT_EXPECT_EQ(test, fast->stat.nr_snapshots, 10);
 	KUNIT_EXPECT_EQ(test, slow->stat.nr_snapshots, 2);
@@ -623,7 +623,7 @@ static void damon_schemes_target_filter(struct kunit *test)
 
 	add_target(test, ctx, 3, 100 * MSZ, MSZ);
 	add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true, true, 1, 0);
-	damos_apply_round(ctx, s, 0, jiffies);
+	damos_apply_round(ctx, s, 0, jiffies, NULL);
 	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 3);
 	KUNIT_EXPECT_EQ(test, fake.starts[0], 100 * MSZ);
 }
