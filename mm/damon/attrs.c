@@ -2,7 +2,8 @@
 /*
  * DAMON monitoring attributes: their validation, and setting them on a
  * context, which rescales the regions' counters and moves the kdamond's
- * deadlines.
+ * deadlines.  Attributes are validated where they enter a context:
+ * damon_set_attrs() and damon_commit_ctx().
  */
 
 #include <linux/damon.h>
@@ -92,6 +93,29 @@ void damon_update_deadlines(struct damon_ctx *ctx)
 		s->next_apply_sis = now + damos_apply_interval_sis(ctx, s);
 }
 
+/*
+ * Make @attrs, already validated, the attributes of @ctx; see
+ * damon_set_attrs().  damon_commit_ctx() validates its source once, up
+ * front, and applies it with this.
+ */
+void damon_apply_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs)
+{
+	struct damon_attrs new = *attrs;
+	bool timing_changed;
+
+	damon_assert_owner(ctx);
+	new.aggr_samples = damon_nr_samples_per_aggr(&new);
+	damon_rescale_regions(ctx, &ctx->attrs, &new);
+	/* don't postpone the next aggregation etc. on no-op updates */
+	timing_changed = new.sample_interval != ctx->attrs.sample_interval ||
+		new.aggr_interval != ctx->attrs.aggr_interval ||
+		new.ops_update_interval != ctx->attrs.ops_update_interval ||
+		new.intervals_goal.aggrs != ctx->attrs.intervals_goal.aggrs;
+	ctx->attrs = new;
+	if (timing_changed)
+		damon_update_deadlines(ctx);
+}
+
 /**
  * damon_set_attrs() - Set the monitoring attributes of a context.
  * @ctx:	The context.
@@ -107,23 +131,10 @@ void damon_update_deadlines(struct damon_ctx *ctx)
  */
 int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs)
 {
-	struct damon_attrs new = *attrs;
-	bool timing_changed;
-	int err;
+	int err = damon_validate_attrs(attrs);
 
-	damon_assert_owner(ctx);
-	err = damon_validate_attrs(&new);
 	if (err)
 		return err;
-	new.aggr_samples = damon_nr_samples_per_aggr(&new);
-	damon_rescale_regions(ctx, &ctx->attrs, &new);
-	/* don't postpone the next aggregation etc. on no-op updates */
-	timing_changed = new.sample_interval != ctx->attrs.sample_interval ||
-		new.aggr_interval != ctx->attrs.aggr_interval ||
-		new.ops_update_interval != ctx->attrs.ops_update_interval ||
-		new.intervals_goal.aggrs != ctx->attrs.intervals_goal.aggrs;
-	ctx->attrs = new;
-	if (timing_changed)
-		damon_update_deadlines(ctx);
+	damon_apply_attrs(ctx, attrs);
 	return 0;
 }

@@ -370,9 +370,8 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	dst->addr_unit = src->addr_unit;
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
-	err = damon_set_attrs(dst, &attrs);
-	if (!err)
-		err = damon_commit_targets(dst, src);
+	damon_apply_attrs(dst, &attrs);
+	err = damon_commit_targets(dst, src);
 	if (!err)
 		err = damon_commit_schemes(dst, src);
 	/* a failure midway leaves @dst half updated: its kdamond stops */

@@ -64,6 +64,7 @@ void damon_rescale_regions(struct damon_ctx *ctx,
 			   const struct damon_attrs *old,
 			   const struct damon_attrs *new);
 void damon_update_deadlines(struct damon_ctx *ctx);
+void damon_apply_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs);
 unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 				    unsigned long long nr_events,
 				    unsigned long long max_nr_events,

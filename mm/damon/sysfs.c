@@ -303,7 +303,12 @@ static int set_addr_unit(struct damon_ctx *ctx, unsigned long addr_unit)
 	return 0;
 }
 
-static int set_attrs(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
+/*
+ * Stage the attributes as written.  They are validated once, where they
+ * enter a context that runs: by cmd_on() before damon_start(), and by
+ * damon_commit_ctx() for a commit.
+ */
+static void stage_attrs(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
 {
 	struct damon_sysfs_attrs *sa = container_of(dir,
 			struct damon_sysfs_attrs, dir);
@@ -327,7 +332,7 @@ static int set_attrs(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
 		.max_nr_regions = READ_ONCE(nr->max),
 	};
 
-	return damon_set_attrs(ctx, &attrs);
+	ctx->attrs = attrs;
 }
 
 static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
@@ -412,9 +417,7 @@ static struct damon_ctx *build_ctx(struct damon_sysfs_context *c)
 	if (err)
 		goto fail;
 	ctx->pause = READ_ONCE(c->pause);
-	err = set_attrs(ctx, c->attrs);
-	if (err)
-		goto fail;
+	stage_attrs(ctx, c->attrs);
 	err = add_targets(ctx, c->targets);
 	if (err)
 		goto fail;
@@ -574,6 +577,11 @@ static int cmd_on(struct damon_sysfs_kdamond *kd)
 	ctx = build_ctx(kdamond_context(kd));
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	err = damon_validate_attrs(&ctx->attrs);
+	if (err) {
+		damon_destroy_ctx(ctx);
+		return err;
+	}
 	if (kd->ctx)
 		damon_destroy_ctx(kd->ctx);
 	kd->ctx = NULL;
