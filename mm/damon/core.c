@@ -239,8 +239,10 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 	kdamond_run_schemes(ctx);
 
 	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis) {
-		if (ctx->ops.update)
+		if (ctx->ops.update) {
 			ctx->ops.update(ctx);
+			damon_ensure_min_nr_regions(ctx);
+		}
 		ctx->next_ops_update_sis = ctx->passed_sample_intervals +
 			damon_us_to_sis(&ctx->attrs,
 					ctx->attrs.ops_update_interval);
@@ -279,6 +281,8 @@ static int kdamond_main(void *data)
 
 		cond_resched();
 		kdamond_run_calls(ctx, false);
+		/* a commit may have set regions anew or raised the minimum */
+		damon_ensure_min_nr_regions(ctx);
 		if (kdamond_should_exit(ctx))
 			break;
 		if (READ_ONCE(ctx->pause)) {

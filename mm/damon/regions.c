@@ -799,11 +799,17 @@ static int damon_cut_evenly(struct damon_target *t, struct damon_region *r,
  * damon_ensure_min_nr_regions() - Split until min_nr_regions is reached.
  * @ctx:	The context.
  *
- * Used once when a kdamond starts, as operation sets may set up fewer
- * regions than min_nr_regions.  With nothing sampled yet, the regions are
- * cut into near-equal pieces of at most the total size / min_nr_regions,
- * so that no starting region is much bigger than the others.  Regions of
- * the minimum size are not cut.
+ * Used when a kdamond starts, as operation sets may set up fewer regions
+ * than min_nr_regions, and whenever the regions may have been set anew
+ * from outside the adjustment: after an operation set update (a process
+ * that mapped new memory gets one new region per new range) and after
+ * damon_call() functions, such as a commit (which may also raise
+ * min_nr_regions).  Otherwise a snapshot taken before the next split could
+ * show fewer regions than min_nr_regions.  Regions bigger than the total
+ * size / min_nr_regions are cut into near-equal pieces of at most that
+ * size, so that no region is much bigger than the others; the pieces keep
+ * the counters and age of the region they come from.  Regions of the
+ * minimum size are not cut.
  *
  * Context: Caller owns @ctx; may sleep.
  */

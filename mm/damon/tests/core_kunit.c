@@ -1029,6 +1029,66 @@ static void damon_core_biggest_system_ram(struct kunit *test)
 	damon_free_target(t);
 }
 
+/* The fake ops' update: the target's memory moves to where none was. */
+static unsigned int fake_nr_moves;
+
+static void fake_update_move(struct damon_ctx *ctx)
+{
+	unsigned long base = (fake_nr_moves++ % 2) ? 1000 * MSZ : 0;
+	struct damon_addr_range range = { base, base + 100 * MSZ };
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx)
+		damon_set_regions(t, &range, 1, MSZ);
+}
+
+struct nr_regions_watch {
+	struct damon_ctx *ctx;
+	unsigned long lowest;
+};
+
+static int watch_nr_regions(void *data)
+{
+	struct nr_regions_watch *w = data;
+
+	w->lowest = min(w->lowest, damon_total_nr_regions(w->ctx));
+	return 0;
+}
+
+/*
+ * An operation set update that replaces every region with one new region
+ * (a process whose memory moved) must not leave fewer than min_nr_regions
+ * regions for the schemes and snapshots that come before the next split:
+ * what upstream's damon_nr_regions.py saw under load ("16" with a minimum
+ * of 20).  The update runs every sample; damon_call() functions run between
+ * an iteration's update and the next iteration's schemes.
+ */
+static void damon_core_update_keeps_min_nr_regions(struct kunit *test)
+{
+	struct nr_regions_watch w = { .lowest = ULONG_MAX };
+	struct damon_call_control control = {
+		.fn = watch_nr_regions, .data = &w,
+	};
+	struct damon_ctx *ctx;
+	int i;
+
+	fake_reset();
+	fake_nr_moves = 0;
+	ctx = new_fake_ctx(test, 100);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+				destroy_ctx_action, ctx), 0);
+	ctx->ops.update = fake_update_move;
+	ctx->attrs.ops_update_interval = ctx->attrs.sample_interval;
+	w.ctx = ctx;
+	start_fake_ctx(test, ctx, false);
+	for (i = 0; i < 20; i++)
+		KUNIT_ASSERT_EQ(test, damon_call(ctx, &control), 0);
+	KUNIT_EXPECT_EQ(test, damon_stop(&ctx, 1), 0);
+
+	KUNIT_EXPECT_GE(test, READ_ONCE(fake_nr_moves), 10U);
+	KUNIT_EXPECT_GE(test, w.lowest, ctx->attrs.min_nr_regions);
+}
+
 /* Tracepoint probes: the tracepoints double as a test seam. */
 static atomic_t nr_tune_events;
 static unsigned long last_tuned_sample_us;
@@ -1294,6 +1354,7 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_call_canceled),
 	KUNIT_CASE(damon_core_commit_while_running),
 	KUNIT_CASE(damon_core_biggest_system_ram),
+	KUNIT_CASE(damon_core_update_keeps_min_nr_regions),
 	KUNIT_CASE(damon_core_kdamond_tunes_intervals),
 	KUNIT_CASE_SLOW(damon_core_kdamond_finds_hot_range),
 	KUNIT_CASE_SLOW(damon_core_apply_intervals_keep_ratio),
