@@ -5,8 +5,6 @@
  */
 
 #include <kunit/visibility.h>
-#include <linux/cgroup.h>
-#include <linux/memcontrol.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -247,16 +245,13 @@ static void visit_fields(struct damon_sysfs_dir *dir,
 			   void (*fn)(struct damon_sysfs_dir *dir,
 				      const struct damon_sysfs_field *f))
 {
-	const struct attribute_group **groups = type->ktype.default_groups;
-	struct attribute **attrs;
-	struct kobj_attribute *ka;
+	unsigned int i;
 
-	for (; groups && *groups; groups++) {
-		for (attrs = (*groups)->attrs; *attrs; attrs++) {
-			ka = container_of(*attrs, struct kobj_attribute, attr);
-			if (ka->show == damon_sysfs_field_show)
-				fn(dir, to_field(ka));
-		}
+	for (i = 0; i < type->nr_files; i++) {
+		const struct damon_sysfs_field *f = &type->files[i];
+
+		if (f->attr.show == damon_sysfs_field_show)
+			fn(dir, f);
 	}
 }
 
@@ -296,6 +291,20 @@ void damon_sysfs_dir_release(struct kobject *kobj)
 	visit_fields(dir, type, field_free);
 	kfree(dir->elems);
 	kfree(dir);
+}
+
+static int add_files(struct damon_sysfs_dir *dir)
+{
+	const struct damon_sysfs_dir_type *type = damon_sysfs_dir_type_of(dir);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < type->nr_files; i++) {
+		err = sysfs_create_file(&dir->kobj, &type->files[i].attr.attr);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int add_subdirs(struct damon_sysfs_dir *dir)
@@ -348,7 +357,9 @@ struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
 		kobject_put(&dir->kobj);
 		return ERR_PTR(err);
 	}
-	err = add_subdirs(dir);
+	err = add_files(dir);
+	if (!err)
+		err = add_subdirs(dir);
 	if (err) {
 		damon_sysfs_dir_remove(dir);
 		return ERR_PTR(err);
@@ -486,46 +497,4 @@ ssize_t damon_sysfs_nr_store(struct kobject *kobj,
 		err = damon_sysfs_array_resize(arr, nr);
 	mutex_unlock(&damon_sysfs_lock);
 	return err ? err : count;
-}
-
-/* ===== Helpers for building contexts ===== */
-
-/**
- * damon_sysfs_memcg_path_to_id() - Find a memory cgroup by path.
- * @path:	Path relative to the cgroup2 root, e.g. "/a/b"; one trailing
- *		newline is ignored.
- * @id:		Where to store the id (mem_cgroup_id()) of the cgroup.
- *
- * Context: Process context; may sleep.
- * Return: 0, -EINVAL if no online memory cgroup has @path, or -ENOMEM.
- */
-int damon_sysfs_memcg_path_to_id(const char *path, u64 *id)
-{
-#ifdef CONFIG_MEMCG
-	struct mem_cgroup *memcg;
-	char *buf;
-	int err = -EINVAL;
-
-	if (!path)
-		return -EINVAL;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	for (memcg = mem_cgroup_iter(NULL, NULL, NULL); memcg;
-	     memcg = mem_cgroup_iter(NULL, memcg, NULL)) {
-		if (!mem_cgroup_online(memcg))
-			continue;
-		cgroup_path(memcg->css.cgroup, buf, PATH_MAX);
-		if (sysfs_streq(buf, path)) {
-			*id = mem_cgroup_id(memcg);
-			mem_cgroup_iter_break(NULL, memcg);
-			err = 0;
-			break;
-		}
-	}
-	kfree(buf);
-	return err;
-#else
-	return -EINVAL;
-#endif
 }

@@ -5,11 +5,11 @@
  *
  * Every directory of /sys/kernel/mm/damon/admin is a struct damon_sysfs_dir
  * embedded as the first member of a typed struct, and is described by a
- * struct damon_sysfs_dir_type: its size, files, fixed subdirectories and,
- * for numbered ("array") directories, the type of the elements.  Regular
- * files holding one value are struct damon_sysfs_field entries that say
- * where the value lives in the typed struct and how to parse and print it,
- * so that most files need no code of their own.
+ * struct damon_sysfs_dir_type: its size, its table of files, fixed
+ * subdirectories and, for numbered ("array") directories, the type of the
+ * elements.  A file holding one value is a table entry that says where the
+ * value lives in the typed struct and how to parse and print it, so that
+ * most files need no code of their own, and each is named once.
  */
 #ifndef _MM_DAMON_SYSFS_COMMON_H
 #define _MM_DAMON_SYSFS_COMMON_H
@@ -85,8 +85,10 @@ struct damon_sysfs_subdir {
 
 /**
  * struct damon_sysfs_dir_type - What a kind of directory looks like.
- * @ktype:	The kobject type; its default_groups list the files.
+ * @ktype:	The kobject type (DAMON_SYSFS_KTYPE).
  * @size:	Size of the typed struct embedding struct damon_sysfs_dir.
+ * @files:	The files, created with the directory.
+ * @nr_files:	Number of entries of @files.
  * @subdirs:	Fixed subdirectories, terminated by an entry without name.
  * @release:	Optional: free what the typed struct owns, before it is
  *		freed.  Called without damon_sysfs_lock.
@@ -98,6 +100,8 @@ struct damon_sysfs_subdir {
 struct damon_sysfs_dir_type {
 	struct kobj_type ktype;
 	size_t size;
+	struct damon_sysfs_field *files;
+	unsigned int nr_files;
 	const struct damon_sysfs_subdir *subdirs;
 	void (*release)(struct damon_sysfs_dir *dir);
 	const struct damon_sysfs_dir_type *elem_type;
@@ -162,83 +166,99 @@ void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir);
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
 int damon_sysfs_array_append(struct damon_sysfs_dir *arr);
 
-int damon_sysfs_memcg_path_to_id(const char *path, u64 *id);
 
 /* ===== Declaration helpers ===== */
 
-#define __DAMON_SYSFS_FIELD(_var, _name, _mode, _store, _type, _member,	\
-			    _kind, _ctype, ...)				\
-	static_assert(offsetof(_type, dir) == 0);			\
-	static_assert(__same_type(((_type *)0)->_member, _ctype));	\
-	static struct damon_sysfs_field _var = {			\
+/*
+ * Each directory type has one table of its files, one entry per file, e.g.
+ *
+ *	static struct damon_sysfs_field range_files[] = {
+ *		DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_range, min),
+ *		DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_range, max),
+ *	};
+ *	DAMON_SYSFS_DIR_TYPE(range_type, struct damon_sysfs_range, range_files);
+ *
+ * A value file is named after the member of the typed directory struct
+ * that holds its value; the member's C type is checked against the kind at
+ * build time.  Trailing arguments set more members of the entry (.einval,
+ * .dflt, .check).  Files with code of their own are DAMON_SYSFS_NR_FILE()
+ * and DAMON_SYSFS_CUSTOM_FILE() entries of the same table.
+ */
+#define __DAMON_SYSFS_VALUE_FILE(_struct, _name, _mode, _store, _kind,	\
+				 _ctype, ...)				\
+	{								\
 		.attr = __ATTR(_name, _mode, damon_sysfs_field_show,	\
 			       _store),					\
-		.offset = offsetof(_type, _member),			\
+		.offset = offsetof(_struct, _name) +			\
+			BUILD_BUG_ON_ZERO(offsetof(_struct, dir) != 0) +	\
+			BUILD_BUG_ON_ZERO(!__same_type(			\
+				((_struct *)0)->_name, _ctype)),	\
 		.kind = _kind,						\
 		__VA_ARGS__						\
 	}
 
-/* A 0600 file of @_type->@_member; trailing args set more field members. */
-#define DAMON_SYSFS_RW(_var, _name, _type, _member, _kind, _ctype, ...)	\
-	__DAMON_SYSFS_FIELD(_var, _name, 0600, damon_sysfs_field_store,	\
-			    _type, _member, _kind, _ctype, __VA_ARGS__)
+/* A 0600 file of @_struct->@_name. */
+#define __DAMON_SYSFS_RW_FILE(_struct, _name, _kind, _ctype, ...)	\
+	__DAMON_SYSFS_VALUE_FILE(_struct, _name, 0600,			\
+				 damon_sysfs_field_store, _kind, _ctype,	\
+				 __VA_ARGS__)
 
-/* A 0400 file of @_type->@_member. */
-#define DAMON_SYSFS_RO(_var, _name, _type, _member, _kind, _ctype)	\
-	__DAMON_SYSFS_FIELD(_var, _name, 0400, NULL, _type, _member,	\
-			    _kind, _ctype)
+#define DAMON_SYSFS_ULONG_FILE(_struct, _name, ...)			\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_ULONG,		\
+			      unsigned long, __VA_ARGS__)
+#define DAMON_SYSFS_UINT_FILE(_struct, _name, ...)			\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_UINT,		\
+			      unsigned int, __VA_ARGS__)
+#define DAMON_SYSFS_INT_FILE(_struct, _name, ...)			\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_INT, int,	\
+			      __VA_ARGS__)
+#define DAMON_SYSFS_BOOL_FILE(_struct, _name, ...)			\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_BOOL, bool,	\
+			      __VA_ARGS__)
+#define DAMON_SYSFS_STRING_FILE(_struct, _name)				\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_STRING, char *)
+#define DAMON_SYSFS_KEYWORD_FILE(_struct, _name, _names, ...)		\
+	__DAMON_SYSFS_RW_FILE(_struct, _name, DAMON_SYSFS_KEYWORD, int,	\
+			      .names = _names,				\
+			      .nr_names = ARRAY_SIZE(_names), __VA_ARGS__)
 
-#define DAMON_SYSFS_ULONG_RW(_var, _name, _type, _member, ...)		\
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_ULONG,	\
-		       unsigned long, __VA_ARGS__)
-#define DAMON_SYSFS_UINT_RW(_var, _name, _type, _member, ...)		\
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_UINT,	\
-		       unsigned int, __VA_ARGS__)
-#define DAMON_SYSFS_INT_RW(_var, _name, _type, _member, ...)		\
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_INT,	\
-		       int, __VA_ARGS__)
-#define DAMON_SYSFS_BOOL_RW(_var, _name, _type, _member, ...)		\
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_BOOL,	\
-		       bool, __VA_ARGS__)
-#define DAMON_SYSFS_STRING_RW(_var, _name, _type, _member)		\
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_STRING,	\
-		       char *)
-#define DAMON_SYSFS_KEYWORD_RW(_var, _name, _type, _member, _names, ...) \
-	DAMON_SYSFS_RW(_var, _name, _type, _member, DAMON_SYSFS_KEYWORD, \
-		       int, .names = _names,				\
-		       .nr_names = ARRAY_SIZE(_names), __VA_ARGS__)
-#define DAMON_SYSFS_ULONG_RO(_var, _name, _type, _member)		\
-	DAMON_SYSFS_RO(_var, _name, _type, _member, DAMON_SYSFS_ULONG,	\
-		       unsigned long)
-#define DAMON_SYSFS_UINT_RO(_var, _name, _type, _member)		\
-	DAMON_SYSFS_RO(_var, _name, _type, _member, DAMON_SYSFS_UINT,	\
-		       unsigned int)
+/* 0400 files: what the kdamond reports. */
+#define DAMON_SYSFS_ULONG_RO_FILE(_struct, _name)			\
+	__DAMON_SYSFS_VALUE_FILE(_struct, _name, 0400, NULL,		\
+				 DAMON_SYSFS_ULONG, unsigned long)
+#define DAMON_SYSFS_UINT_RO_FILE(_struct, _name)				\
+	__DAMON_SYSFS_VALUE_FILE(_struct, _name, 0400, NULL,		\
+				 DAMON_SYSFS_UINT, unsigned int)
 
 /* The nr_* file of a numbered directory. */
-#define DAMON_SYSFS_NR(_var, _name)					\
-	static struct kobj_attribute _var =				\
-		__ATTR(_name, 0600, damon_sysfs_nr_show, damon_sysfs_nr_store)
+#define DAMON_SYSFS_NR_FILE(_name)					\
+	{ .attr = __ATTR(_name, 0600, damon_sysfs_nr_show,		\
+			 damon_sysfs_nr_store) }
 
-/* A directory type whose files are listed in <_prefix>_attrs[]. */
-#define DAMON_SYSFS_DIR_TYPE(_var, _prefix, _struct, ...)		\
-	ATTRIBUTE_GROUPS(_prefix);					\
+/* A file with its own show/store, given as a struct kobj_attribute. */
+#define DAMON_SYSFS_CUSTOM_FILE(_kobj_attr)	{ .attr = _kobj_attr }
+
+/* Every directory is a kobject of this kind. */
+#define DAMON_SYSFS_KTYPE						\
+	{								\
+		.release = damon_sysfs_dir_release,			\
+		.sysfs_ops = &kobj_sysfs_ops,				\
+	}
+
+/* A directory type whose files are the entries of @_files. */
+#define DAMON_SYSFS_DIR_TYPE(_var, _struct, _files, ...)		\
 	static const struct damon_sysfs_dir_type _var = {		\
-		.ktype = {						\
-			.release = damon_sysfs_dir_release,		\
-			.sysfs_ops = &kobj_sysfs_ops,			\
-			.default_groups = _prefix##_groups,		\
-		},							\
+		.ktype = DAMON_SYSFS_KTYPE,				\
 		.size = sizeof(_struct),				\
+		.files = _files,					\
+		.nr_files = ARRAY_SIZE(_files),				\
 		__VA_ARGS__						\
 	}
 
 /* A directory type without files. */
 #define DAMON_SYSFS_BARE_DIR_TYPE(_var, _struct, ...)			\
 	static const struct damon_sysfs_dir_type _var = {		\
-		.ktype = {						\
-			.release = damon_sysfs_dir_release,		\
-			.sysfs_ops = &kobj_sysfs_ops,			\
-		},							\
+		.ktype = DAMON_SYSFS_KTYPE,				\
 		.size = sizeof(_struct),				\
 		__VA_ARGS__						\
 	}

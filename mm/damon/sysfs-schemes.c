@@ -5,7 +5,9 @@
  * statistics and tried regions), and turning them into struct damos.
  */
 
+#include <linux/cgroup.h>
 #include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/slab.h>
 
 #include "sysfs-common.h"
@@ -32,15 +34,15 @@ struct damon_sysfs_access_pattern {
 /* quotas/weights/ */
 struct damon_sysfs_weights {
 	struct damon_sysfs_dir dir;
-	unsigned int sz;
-	unsigned int nr_accesses;
-	unsigned int age;
+	unsigned int sz_permil;
+	unsigned int nr_accesses_permil;
+	unsigned int age_permil;
 };
 
 /* quotas/goals/<G>/ */
 struct damon_sysfs_goal {
 	struct damon_sysfs_dir dir;
-	int metric;
+	int target_metric;
 	unsigned long target_value;
 	unsigned long current_value;
 	int nid;
@@ -82,7 +84,7 @@ struct damon_sysfs_filter {
 	unsigned long addr_end;
 	unsigned long min;
 	unsigned long max;
-	int target_idx;
+	int damon_target_idx;
 };
 
 /* schemes/<S>/dests/<D>/ */
@@ -172,6 +174,8 @@ static const char * const tuner_names[] = {
 	[DAMOS_QUOTA_GOAL_TUNER_CONSIST] = "consist",
 	[DAMOS_QUOTA_GOAL_TUNER_TEMPORAL] = "temporal",
 };
+/* the enum has no NR_ value (its values are what drgn users see) */
+static_assert(ARRAY_SIZE(tuner_names) == DAMOS_QUOTA_GOAL_TUNER_TEMPORAL + 1);
 
 static const char * const wmark_metric_names[] = {
 	[DAMOS_WMARK_NONE] = "none",
@@ -193,17 +197,12 @@ static_assert(ARRAY_SIZE(filter_type_names) == NR_DAMOS_FILTER_TYPES);
 
 /* ===== Directory types ===== */
 
-DAMON_SYSFS_ULONG_RW(range_min, min, struct damon_sysfs_range, min);
-
-DAMON_SYSFS_ULONG_RW(range_max, max, struct damon_sysfs_range, max);
-
-static struct attribute *range_attrs[] = {
-	&range_min.attr.attr,
-	&range_max.attr.attr,
-	NULL,
+static struct damon_sysfs_field range_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_range, min),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_range, max),
 };
 
-DAMON_SYSFS_DIR_TYPE(range_type, range, struct damon_sysfs_range);
+DAMON_SYSFS_DIR_TYPE(range_type, struct damon_sysfs_range, range_files);
 
 static const struct damon_sysfs_subdir access_pattern_subdirs[] = {
 	DAMON_SYSFS_SUBDIR("sz", range_type,
@@ -219,79 +218,45 @@ DAMON_SYSFS_BARE_DIR_TYPE(access_pattern_type,
 			  struct damon_sysfs_access_pattern,
 			  .subdirs = access_pattern_subdirs);
 
-#define W struct damon_sysfs_weights
-DAMON_SYSFS_UINT_RW(weights_sz, sz_permil, W, sz);
-
-DAMON_SYSFS_UINT_RW(weights_nr_accesses, nr_accesses_permil, W, nr_accesses);
-
-DAMON_SYSFS_UINT_RW(weights_age, age_permil, W, age);
-#undef W
-static struct attribute *weights_attrs[] = {
-	&weights_sz.attr.attr,
-	&weights_nr_accesses.attr.attr,
-	&weights_age.attr.attr,
-	NULL,
+static struct damon_sysfs_field weights_files[] = {
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_weights, sz_permil),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_weights, nr_accesses_permil),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_weights, age_permil),
 };
 
-DAMON_SYSFS_DIR_TYPE(weights_type, weights, struct damon_sysfs_weights);
+DAMON_SYSFS_DIR_TYPE(weights_type, struct damon_sysfs_weights, weights_files);
 
-#define G struct damon_sysfs_goal
-DAMON_SYSFS_KEYWORD_RW(goal_metric, target_metric, G, metric, metric_names);
-
-DAMON_SYSFS_ULONG_RW(goal_target_value, target_value, G, target_value);
-
-DAMON_SYSFS_ULONG_RW(goal_current_value, current_value, G, current_value);
-
-DAMON_SYSFS_INT_RW(goal_nid, nid, G, nid);
-
-DAMON_SYSFS_STRING_RW(goal_path, path, G, path);
-#undef G
-static struct attribute *goal_attrs[] = {
-	&goal_metric.attr.attr,
-	&goal_target_value.attr.attr,
-	&goal_current_value.attr.attr,
-	&goal_nid.attr.attr,
-	&goal_path.attr.attr,
-	NULL,
+static struct damon_sysfs_field goal_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_goal, target_metric,
+				 metric_names),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_goal, target_value),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_goal, current_value),
+	DAMON_SYSFS_INT_FILE(struct damon_sysfs_goal, nid),
+	DAMON_SYSFS_STRING_FILE(struct damon_sysfs_goal, path),
 };
 
-DAMON_SYSFS_DIR_TYPE(goal_type, goal, struct damon_sysfs_goal);
+DAMON_SYSFS_DIR_TYPE(goal_type, struct damon_sysfs_goal, goal_files);
 
-DAMON_SYSFS_NR(goals_nr, nr_goals);
-
-static struct attribute *goals_attrs[] = {
-	&goals_nr.attr,
-	NULL,
+static struct damon_sysfs_field goals_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_goals),
 };
 
-DAMON_SYSFS_DIR_TYPE(goals_type, goals, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(goals_type, struct damon_sysfs_dir, goals_files,
 		     .elem_type = &goal_type);
 
-#define Q struct damon_sysfs_quotas
-DAMON_SYSFS_ULONG_RW(quotas_ms, ms, Q, ms, .einval = true);
-
-DAMON_SYSFS_ULONG_RW(quotas_bytes, bytes, Q, bytes, .einval = true);
-
-DAMON_SYSFS_ULONG_RW(quotas_reset_interval_ms, reset_interval_ms, Q,
-		     reset_interval_ms, .einval = true);
-DAMON_SYSFS_ULONG_RO(quotas_effective_bytes, effective_bytes, Q,
-		     effective_bytes);
-DAMON_SYSFS_KEYWORD_RW(quotas_goal_tuner, goal_tuner, Q, goal_tuner,
-		       tuner_names);
-DAMON_SYSFS_UINT_RW(quotas_fail_charge_num, fail_charge_num, Q,
-		    fail_charge_num, .einval = true);
-DAMON_SYSFS_UINT_RW(quotas_fail_charge_denom, fail_charge_denom, Q,
-		    fail_charge_denom, .einval = true);
-#undef Q
-static struct attribute *quotas_attrs[] = {
-	&quotas_ms.attr.attr,
-	&quotas_bytes.attr.attr,
-	&quotas_reset_interval_ms.attr.attr,
-	&quotas_effective_bytes.attr.attr,
-	&quotas_goal_tuner.attr.attr,
-	&quotas_fail_charge_num.attr.attr,
-	&quotas_fail_charge_denom.attr.attr,
-	NULL,
+static struct damon_sysfs_field quotas_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_quotas, ms, .einval = true),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_quotas, bytes,
+			       .einval = true),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_quotas, reset_interval_ms,
+			       .einval = true),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_quotas, effective_bytes),
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_quotas, goal_tuner,
+				 tuner_names),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_quotas, fail_charge_num,
+			      .einval = true),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_quotas, fail_charge_denom,
+			      .einval = true),
 };
 
 static const struct damon_sysfs_subdir quotas_subdirs[] = {
@@ -302,30 +267,19 @@ static const struct damon_sysfs_subdir quotas_subdirs[] = {
 	{},
 };
 
-DAMON_SYSFS_DIR_TYPE(quotas_type, quotas, struct damon_sysfs_quotas,
+DAMON_SYSFS_DIR_TYPE(quotas_type, struct damon_sysfs_quotas, quotas_files,
 		     .subdirs = quotas_subdirs);
 
-#define WM struct damon_sysfs_watermarks
-DAMON_SYSFS_KEYWORD_RW(wmarks_metric, metric, WM, metric, wmark_metric_names);
-
-DAMON_SYSFS_ULONG_RW(wmarks_interval_us, interval_us, WM, interval_us);
-
-DAMON_SYSFS_ULONG_RW(wmarks_high, high, WM, high);
-
-DAMON_SYSFS_ULONG_RW(wmarks_mid, mid, WM, mid);
-
-DAMON_SYSFS_ULONG_RW(wmarks_low, low, WM, low);
-#undef WM
-static struct attribute *wmarks_attrs[] = {
-	&wmarks_metric.attr.attr,
-	&wmarks_interval_us.attr.attr,
-	&wmarks_high.attr.attr,
-	&wmarks_mid.attr.attr,
-	&wmarks_low.attr.attr,
-	NULL,
+static struct damon_sysfs_field wmarks_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_watermarks, metric,
+				 wmark_metric_names),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_watermarks, interval_us),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_watermarks, high),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_watermarks, mid),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_watermarks, low),
 };
 
-DAMON_SYSFS_DIR_TYPE(wmarks_type, wmarks, struct damon_sysfs_watermarks);
+DAMON_SYSFS_DIR_TYPE(wmarks_type, struct damon_sysfs_watermarks, wmarks_files);
 
 static const struct damon_sysfs_dir_type core_filters_type;
 
@@ -345,171 +299,87 @@ static int filter_type_check(struct damon_sysfs_dir *dir, unsigned long val)
 	return 0;
 }
 
-#define F struct damon_sysfs_filter
-DAMON_SYSFS_KEYWORD_RW(filter_type, type, F, type, filter_type_names,
-		       .check = filter_type_check);
-DAMON_SYSFS_BOOL_RW(filter_matching, matching, F, matching);
-
-DAMON_SYSFS_BOOL_RW(filter_allow, allow, F, allow);
-
-DAMON_SYSFS_STRING_RW(filter_memcg_path, memcg_path, F, memcg_path);
-
-DAMON_SYSFS_ULONG_RW(filter_addr_start, addr_start, F, addr_start);
-
-DAMON_SYSFS_ULONG_RW(filter_addr_end, addr_end, F, addr_end);
-
-DAMON_SYSFS_ULONG_RW(filter_min, min, F, min);
-
-DAMON_SYSFS_ULONG_RW(filter_max, max, F, max);
-
-DAMON_SYSFS_INT_RW(filter_target_idx, damon_target_idx, F, target_idx);
-#undef F
-static struct attribute *filter_attrs[] = {
-	&filter_type.attr.attr,
-	&filter_matching.attr.attr,
-	&filter_allow.attr.attr,
-	&filter_memcg_path.attr.attr,
-	&filter_addr_start.attr.attr,
-	&filter_addr_end.attr.attr,
-	&filter_min.attr.attr,
-	&filter_max.attr.attr,
-	&filter_target_idx.attr.attr,
-	NULL,
+static struct damon_sysfs_field filter_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_filter, type,
+				 filter_type_names, .check = filter_type_check),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_filter, matching),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_filter, allow),
+	DAMON_SYSFS_STRING_FILE(struct damon_sysfs_filter, memcg_path),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_filter, addr_start),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_filter, addr_end),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_filter, min),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_filter, max),
+	DAMON_SYSFS_INT_FILE(struct damon_sysfs_filter, damon_target_idx),
 };
 
-DAMON_SYSFS_DIR_TYPE(filter_type_dir, filter, struct damon_sysfs_filter);
+DAMON_SYSFS_DIR_TYPE(filter_type_dir, struct damon_sysfs_filter, filter_files);
 
-DAMON_SYSFS_NR(filters_nr, nr_filters);
-
-static struct attribute *filters_attrs[] = {
-	&filters_nr.attr,
-	NULL,
+static struct damon_sysfs_field filters_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_filters),
 };
 /* Three layouts-alike types, told apart by filter_type_check(). */
-DAMON_SYSFS_DIR_TYPE(filters_type, filters, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(filters_type, struct damon_sysfs_dir, filters_files,
 		     .elem_type = &filter_type_dir);
-static const struct damon_sysfs_dir_type core_filters_type = {
-	.ktype = {
-		.release = damon_sysfs_dir_release,
-		.sysfs_ops = &kobj_sysfs_ops,
-		.default_groups = filters_groups,
-	},
-	.size = sizeof(struct damon_sysfs_dir),
-	.elem_type = &filter_type_dir,
+DAMON_SYSFS_DIR_TYPE(core_filters_type, struct damon_sysfs_dir, filters_files,
+		     .elem_type = &filter_type_dir);
+
+DAMON_SYSFS_DIR_TYPE(ops_filters_type, struct damon_sysfs_dir, filters_files,
+		     .elem_type = &filter_type_dir);
+
+static struct damon_sysfs_field dest_files[] = {
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_dest, id),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_dest, weight),
 };
 
-static const struct damon_sysfs_dir_type ops_filters_type = {
-	.ktype = {
-		.release = damon_sysfs_dir_release,
-		.sysfs_ops = &kobj_sysfs_ops,
-		.default_groups = filters_groups,
-	},
-	.size = sizeof(struct damon_sysfs_dir),
-	.elem_type = &filter_type_dir,
+DAMON_SYSFS_DIR_TYPE(dest_type, struct damon_sysfs_dest, dest_files);
+
+static struct damon_sysfs_field dests_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_dests),
 };
 
-DAMON_SYSFS_UINT_RW(dest_id, id, struct damon_sysfs_dest, id);
-
-DAMON_SYSFS_UINT_RW(dest_weight, weight, struct damon_sysfs_dest, weight);
-
-static struct attribute *dest_attrs[] = {
-	&dest_id.attr.attr,
-	&dest_weight.attr.attr,
-	NULL,
-};
-
-DAMON_SYSFS_DIR_TYPE(dest_type, dest, struct damon_sysfs_dest);
-
-DAMON_SYSFS_NR(dests_nr, nr_dests);
-
-static struct attribute *dests_attrs[] = {
-	&dests_nr.attr,
-	NULL,
-};
-
-DAMON_SYSFS_DIR_TYPE(dests_type, dests, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(dests_type, struct damon_sysfs_dir, dests_files,
 		     .elem_type = &dest_type);
 
-#define ST struct damon_sysfs_stats
-DAMON_SYSFS_ULONG_RO(stats_nr_tried, nr_tried, ST, nr_tried);
-
-DAMON_SYSFS_ULONG_RO(stats_sz_tried, sz_tried, ST, sz_tried);
-
-DAMON_SYSFS_ULONG_RO(stats_nr_applied, nr_applied, ST, nr_applied);
-
-DAMON_SYSFS_ULONG_RO(stats_sz_applied, sz_applied, ST, sz_applied);
-
-DAMON_SYSFS_ULONG_RO(stats_sz_ops_filter_passed, sz_ops_filter_passed, ST,
-		     sz_ops_filter_passed);
-DAMON_SYSFS_ULONG_RO(stats_qt_exceeds, qt_exceeds, ST, qt_exceeds);
-
-DAMON_SYSFS_ULONG_RO(stats_nr_snapshots, nr_snapshots, ST, nr_snapshots);
-
-DAMON_SYSFS_ULONG_RW(stats_max_nr_snapshots, max_nr_snapshots, ST,
-		     max_nr_snapshots);
-#undef ST
-static struct attribute *stats_attrs[] = {
-	&stats_nr_tried.attr.attr,
-	&stats_sz_tried.attr.attr,
-	&stats_nr_applied.attr.attr,
-	&stats_sz_applied.attr.attr,
-	&stats_sz_ops_filter_passed.attr.attr,
-	&stats_qt_exceeds.attr.attr,
-	&stats_nr_snapshots.attr.attr,
-	&stats_max_nr_snapshots.attr.attr,
-	NULL,
+static struct damon_sysfs_field stats_files[] = {
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, nr_tried),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, sz_tried),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, nr_applied),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, sz_applied),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats,
+				  sz_ops_filter_passed),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, qt_exceeds),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_stats, nr_snapshots),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_stats, max_nr_snapshots),
 };
 
-DAMON_SYSFS_DIR_TYPE(stats_type, stats, struct damon_sysfs_stats);
+DAMON_SYSFS_DIR_TYPE(stats_type, struct damon_sysfs_stats, stats_files);
 
-#define TR struct damon_sysfs_tried_region
-DAMON_SYSFS_ULONG_RO(tried_start, start, TR, start);
-
-DAMON_SYSFS_ULONG_RO(tried_end, end, TR, end);
-
-DAMON_SYSFS_UINT_RO(tried_nr_accesses, nr_accesses, TR, nr_accesses);
-
-DAMON_SYSFS_UINT_RO(tried_age, age, TR, age);
-
-DAMON_SYSFS_ULONG_RO(tried_sz_filter_passed, sz_filter_passed, TR,
-		     sz_filter_passed);
-#undef TR
-static struct attribute *tried_region_attrs[] = {
-	&tried_start.attr.attr,
-	&tried_end.attr.attr,
-	&tried_nr_accesses.attr.attr,
-	&tried_age.attr.attr,
-	&tried_sz_filter_passed.attr.attr,
-	NULL,
+static struct damon_sysfs_field tried_region_files[] = {
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_region, start),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_region, end),
+	DAMON_SYSFS_UINT_RO_FILE(struct damon_sysfs_tried_region, nr_accesses),
+	DAMON_SYSFS_UINT_RO_FILE(struct damon_sysfs_tried_region, age),
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_region,
+				  sz_filter_passed),
 };
 
-DAMON_SYSFS_DIR_TYPE(tried_region_type, tried_region,
-		     struct damon_sysfs_tried_region);
+DAMON_SYSFS_DIR_TYPE(tried_region_type, struct damon_sysfs_tried_region,
+		     tried_region_files);
 
-DAMON_SYSFS_ULONG_RO(tried_total_bytes, total_bytes,
-		     struct damon_sysfs_tried_regions, total_bytes);
-static struct attribute *tried_regions_attrs[] = {
-	&tried_total_bytes.attr.attr,
-	NULL,
+static struct damon_sysfs_field tried_regions_files[] = {
+	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_regions,
+				  total_bytes),
 };
 /* Numbered, but filled only by update_schemes_tried_regions. */
-DAMON_SYSFS_DIR_TYPE(tried_regions_type, tried_regions,
-		     struct damon_sysfs_tried_regions,
-		     .elem_type = &tried_region_type);
+DAMON_SYSFS_DIR_TYPE(tried_regions_type, struct damon_sysfs_tried_regions,
+		     tried_regions_files, .elem_type = &tried_region_type);
 
-#define S struct damon_sysfs_scheme
-DAMON_SYSFS_KEYWORD_RW(scheme_action, action, S, action, action_names,
-		       .dflt = DAMOS_STAT);
-DAMON_SYSFS_INT_RW(scheme_target_nid, target_nid, S, target_nid,
-		   .dflt = (unsigned long)NUMA_NO_NODE);
-DAMON_SYSFS_ULONG_RW(scheme_apply_interval_us, apply_interval_us, S,
-		     apply_interval_us);
-#undef S
-static struct attribute *scheme_attrs[] = {
-	&scheme_action.attr.attr,
-	&scheme_target_nid.attr.attr,
-	&scheme_apply_interval_us.attr.attr,
-	NULL,
+static struct damon_sysfs_field scheme_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_scheme, action,
+				 action_names, .dflt = DAMOS_STAT),
+	DAMON_SYSFS_INT_FILE(struct damon_sysfs_scheme, target_nid,
+			     .dflt = (unsigned long)NUMA_NO_NODE),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_scheme, apply_interval_us),
 };
 
 #define SCHEME_SUBDIR(name, type)					\
@@ -527,29 +397,62 @@ static const struct damon_sysfs_subdir scheme_subdirs[] = {
 	{},
 };
 #undef SCHEME_SUBDIR
-DAMON_SYSFS_DIR_TYPE(scheme_type, scheme, struct damon_sysfs_scheme,
+DAMON_SYSFS_DIR_TYPE(scheme_type, struct damon_sysfs_scheme, scheme_files,
 		     .subdirs = scheme_subdirs);
 
-DAMON_SYSFS_NR(schemes_nr, nr_schemes);
-
-static struct attribute *schemes_attrs[] = {
-	&schemes_nr.attr,
-	NULL,
+static struct damon_sysfs_field schemes_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_schemes),
 };
 
-ATTRIBUTE_GROUPS(schemes);
-
 const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
-	.ktype = {
-		.release = damon_sysfs_dir_release,
-		.sysfs_ops = &kobj_sysfs_ops,
-		.default_groups = schemes_groups,
-	},
+	.ktype = DAMON_SYSFS_KTYPE,
 	.size = sizeof(struct damon_sysfs_dir),
+	.files = schemes_files,
+	.nr_files = ARRAY_SIZE(schemes_files),
 	.elem_type = &scheme_type,
 };
 
 /* ===== Building schemes ===== */
+
+/*
+ * memcg_path_to_id() - Find a memory cgroup by path.
+ * @path:	Path relative to the cgroup2 root, e.g. "/a/b"; one trailing
+ *		newline is ignored.
+ * @id:		Where to store the id (mem_cgroup_id()) of the cgroup.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, -EINVAL if no online memory cgroup has @path, or -ENOMEM.
+ */
+static int memcg_path_to_id(const char *path, u64 *id)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+	char *buf;
+	int err = -EINVAL;
+
+	if (!path)
+		return -EINVAL;
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (memcg = mem_cgroup_iter(NULL, NULL, NULL); memcg;
+	     memcg = mem_cgroup_iter(NULL, memcg, NULL)) {
+		if (!mem_cgroup_online(memcg))
+			continue;
+		cgroup_path(memcg->css.cgroup, buf, PATH_MAX);
+		if (sysfs_streq(buf, path)) {
+			*id = mem_cgroup_id(memcg);
+			mem_cgroup_iter_break(NULL, memcg);
+			err = 0;
+			break;
+		}
+	}
+	kfree(buf);
+	return err;
+#else
+	return -EINVAL;
+#endif
+}
 
 static struct damon_sysfs_scheme *scheme_at(struct damon_sysfs_dir *schemes,
 					    int i)
@@ -596,9 +499,9 @@ static void get_quota(struct damon_sysfs_scheme *ss, struct damos_quota *q)
 	q->goal_tuner = READ_ONCE(sq->goal_tuner);
 	q->fail_charge_num = READ_ONCE(sq->fail_charge_num);
 	q->fail_charge_denom = READ_ONCE(sq->fail_charge_denom);
-	q->weight_sz = READ_ONCE(w->sz);
-	q->weight_nr_accesses = READ_ONCE(w->nr_accesses);
-	q->weight_age = READ_ONCE(w->age);
+	q->weight_sz = READ_ONCE(w->sz_permil);
+	q->weight_nr_accesses = READ_ONCE(w->nr_accesses_permil);
+	q->weight_age = READ_ONCE(w->age_permil);
 }
 
 static void get_wmarks(struct damon_sysfs_scheme *ss,
@@ -630,7 +533,7 @@ static int set_goal_inputs(struct damos_quota_goal *g,
 	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
 	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
 		g->nid = READ_ONCE(sg->nid);
-		return damon_sysfs_memcg_path_to_id(sg->path, &g->memcg_id);
+		return memcg_path_to_id(sg->path, &g->memcg_id);
 	default:
 		return 0;
 	}
@@ -655,7 +558,7 @@ static int add_goals(struct damos_quota *q, struct damon_sysfs_dir *goals)
 		target = READ_ONCE(sg->target_value);
 		if (!target)
 			continue;
-		g = damos_new_quota_goal(READ_ONCE(sg->metric), target);
+		g = damos_new_quota_goal(READ_ONCE(sg->target_metric), target);
 		if (!g)
 			return -ENOMEM;
 		/* linked first, so that the caller's cleanup frees it */
@@ -677,8 +580,7 @@ static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
 		return ERR_PTR(-ENOMEM);
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_MEMCG:
-		err = damon_sysfs_memcg_path_to_id(sf->memcg_path,
-						   &f->memcg_id);
+		err = memcg_path_to_id(sf->memcg_path, &f->memcg_id);
 		break;
 	case DAMOS_FILTER_TYPE_ADDR:
 		f->addr_range.start = READ_ONCE(sf->addr_start);
@@ -687,7 +589,7 @@ static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
 			err = -EINVAL;
 		break;
 	case DAMOS_FILTER_TYPE_TARGET:
-		f->target_idx = READ_ONCE(sf->target_idx);
+		f->target_idx = READ_ONCE(sf->damon_target_idx);
 		break;
 	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
 		f->sz_range.min = READ_ONCE(sf->min);

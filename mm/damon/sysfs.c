@@ -63,8 +63,8 @@ struct damon_sysfs_region {
 struct damon_sysfs_target {
 	struct damon_sysfs_dir dir;
 	struct damon_sysfs_dir *regions;
-	int pid;
-	bool obsolete;
+	int pid_target;
+	bool obsolete_target;
 };
 
 /* contexts/<C>/ */
@@ -73,7 +73,7 @@ struct damon_sysfs_context {
 	struct damon_sysfs_dir *attrs;
 	struct damon_sysfs_dir *targets;
 	struct damon_sysfs_dir *schemes;
-	int ops;
+	int operations;
 	unsigned long addr_unit;
 	bool pause;
 };
@@ -109,39 +109,25 @@ static_assert(ARRAY_SIZE(damon_sysfs_ops_names) == NR_DAMON_OPS);
 
 /* ===== Directory types ===== */
 
-#define GOAL struct damon_sysfs_intervals_goal
-DAMON_SYSFS_ULONG_RW(goal_access_bp, access_bp, GOAL, access_bp);
-
-DAMON_SYSFS_ULONG_RW(goal_aggrs, aggrs, GOAL, aggrs);
-
-DAMON_SYSFS_ULONG_RW(goal_min_sample_us, min_sample_us, GOAL, min_sample_us);
-
-DAMON_SYSFS_ULONG_RW(goal_max_sample_us, max_sample_us, GOAL, max_sample_us);
-#undef GOAL
-static struct attribute *intervals_goal_attrs[] = {
-	&goal_access_bp.attr.attr,
-	&goal_aggrs.attr.attr,
-	&goal_min_sample_us.attr.attr,
-	&goal_max_sample_us.attr.attr,
-	NULL,
+static struct damon_sysfs_field intervals_goal_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals_goal, access_bp),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals_goal, aggrs),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals_goal,
+			       min_sample_us),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals_goal,
+			       max_sample_us),
 };
 
-DAMON_SYSFS_DIR_TYPE(intervals_goal_type, intervals_goal,
-		     struct damon_sysfs_intervals_goal);
+DAMON_SYSFS_DIR_TYPE(intervals_goal_type, struct damon_sysfs_intervals_goal,
+		     intervals_goal_files);
 
-#define IVS struct damon_sysfs_intervals
-DAMON_SYSFS_ULONG_RW(ivs_sample_us, sample_us, IVS, sample_us, .dflt = 5000);
-
-DAMON_SYSFS_ULONG_RW(ivs_aggr_us, aggr_us, IVS, aggr_us, .dflt = 100000);
-
-DAMON_SYSFS_ULONG_RW(ivs_update_us, update_us, IVS, update_us,
-		     .dflt = 60000000);
-#undef IVS
-static struct attribute *intervals_attrs[] = {
-	&ivs_sample_us.attr.attr,
-	&ivs_aggr_us.attr.attr,
-	&ivs_update_us.attr.attr,
-	NULL,
+static struct damon_sysfs_field intervals_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals, sample_us,
+			       .dflt = 5000),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals, aggr_us,
+			       .dflt = 100000),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_intervals, update_us,
+			       .dflt = 60000000),
 };
 
 static const struct damon_sysfs_subdir intervals_subdirs[] = {
@@ -150,21 +136,17 @@ static const struct damon_sysfs_subdir intervals_subdirs[] = {
 	{},
 };
 
-DAMON_SYSFS_DIR_TYPE(intervals_type, intervals, struct damon_sysfs_intervals,
-		     .subdirs = intervals_subdirs);
+DAMON_SYSFS_DIR_TYPE(intervals_type, struct damon_sysfs_intervals,
+		     intervals_files, .subdirs = intervals_subdirs);
 
-DAMON_SYSFS_ULONG_RW(nr_regions_min, min, struct damon_sysfs_nr_regions, min,
-		     .dflt = 10);
-DAMON_SYSFS_ULONG_RW(nr_regions_max, max, struct damon_sysfs_nr_regions, max,
-		     .dflt = 1000);
-static struct attribute *nr_regions_attrs[] = {
-	&nr_regions_min.attr.attr,
-	&nr_regions_max.attr.attr,
-	NULL,
+static struct damon_sysfs_field nr_regions_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_nr_regions, min, .dflt = 10),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_nr_regions, max,
+			       .dflt = 1000),
 };
 
-DAMON_SYSFS_DIR_TYPE(nr_regions_type, nr_regions,
-		     struct damon_sysfs_nr_regions);
+DAMON_SYSFS_DIR_TYPE(nr_regions_type, struct damon_sysfs_nr_regions,
+		     nr_regions_files);
 
 static const struct damon_sysfs_subdir attrs_subdirs[] = {
 	DAMON_SYSFS_SUBDIR("intervals", intervals_type,
@@ -177,36 +159,24 @@ static const struct damon_sysfs_subdir attrs_subdirs[] = {
 DAMON_SYSFS_BARE_DIR_TYPE(attrs_type, struct damon_sysfs_attrs,
 			  .subdirs = attrs_subdirs);
 
-DAMON_SYSFS_ULONG_RW(region_start, start, struct damon_sysfs_region, start);
-
-DAMON_SYSFS_ULONG_RW(region_end, end, struct damon_sysfs_region, end);
-
-static struct attribute *region_attrs[] = {
-	&region_start.attr.attr,
-	&region_end.attr.attr,
-	NULL,
+static struct damon_sysfs_field region_files[] = {
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_region, start),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_region, end),
 };
 
-DAMON_SYSFS_DIR_TYPE(region_type, region, struct damon_sysfs_region);
+DAMON_SYSFS_DIR_TYPE(region_type, struct damon_sysfs_region, region_files);
 
-DAMON_SYSFS_NR(regions_nr, nr_regions);
-
-static struct attribute *regions_attrs[] = {
-	&regions_nr.attr,
-	NULL,
+static struct damon_sysfs_field regions_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_regions),
 };
 
-DAMON_SYSFS_DIR_TYPE(regions_type, regions, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(regions_type, struct damon_sysfs_dir, regions_files,
 		     .elem_type = &region_type);
 
-DAMON_SYSFS_INT_RW(target_pid, pid_target, struct damon_sysfs_target, pid,
-		   .einval = true);
-DAMON_SYSFS_BOOL_RW(target_obsolete, obsolete_target,
-		    struct damon_sysfs_target, obsolete);
-static struct attribute *target_attrs[] = {
-	&target_pid.attr.attr,
-	&target_obsolete.attr.attr,
-	NULL,
+static struct damon_sysfs_field target_files[] = {
+	DAMON_SYSFS_INT_FILE(struct damon_sysfs_target, pid_target,
+			     .einval = true),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_target, obsolete_target),
 };
 
 static const struct damon_sysfs_subdir target_subdirs[] = {
@@ -215,17 +185,14 @@ static const struct damon_sysfs_subdir target_subdirs[] = {
 	{},
 };
 
-DAMON_SYSFS_DIR_TYPE(target_type, target, struct damon_sysfs_target,
+DAMON_SYSFS_DIR_TYPE(target_type, struct damon_sysfs_target, target_files,
 		     .subdirs = target_subdirs);
 
-DAMON_SYSFS_NR(targets_nr, nr_targets);
-
-static struct attribute *targets_attrs[] = {
-	&targets_nr.attr,
-	NULL,
+static struct damon_sysfs_field targets_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_targets),
 };
 
-DAMON_SYSFS_DIR_TYPE(targets_type, targets, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(targets_type, struct damon_sysfs_dir, targets_files,
 		     .elem_type = &target_type);
 
 static ssize_t avail_operations_show(struct kobject *kobj,
@@ -240,27 +207,19 @@ static ssize_t avail_operations_show(struct kobject *kobj,
 	}
 	return len;
 }
-static struct kobj_attribute context_avail_ops = __ATTR_RO_MODE(
-		avail_operations, 0400);
-
 static int addr_unit_check(struct damon_sysfs_dir *dir, unsigned long val)
 {
 	return val ? 0 : -EINVAL;
 }
 
-DAMON_SYSFS_KEYWORD_RW(context_ops, operations, struct damon_sysfs_context,
-		       ops, damon_sysfs_ops_names, .dflt = DAMON_OPS_VADDR);
-DAMON_SYSFS_ULONG_RW(context_addr_unit, addr_unit,
-		     struct damon_sysfs_context, addr_unit, .dflt = 1,
-		     .check = addr_unit_check);
-DAMON_SYSFS_BOOL_RW(context_pause, pause, struct damon_sysfs_context, pause);
-
-static struct attribute *context_attrs[] = {
-	&context_avail_ops.attr,
-	&context_ops.attr.attr,
-	&context_addr_unit.attr.attr,
-	&context_pause.attr.attr,
-	NULL,
+static struct damon_sysfs_field context_files[] = {
+	DAMON_SYSFS_CUSTOM_FILE(__ATTR_RO_MODE(avail_operations, 0400)),
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_context, operations,
+				 damon_sysfs_ops_names,
+				 .dflt = DAMON_OPS_VADDR),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_context, addr_unit, .dflt = 1,
+			       .check = addr_unit_check),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_context, pause),
 };
 
 static const struct damon_sysfs_subdir context_subdirs[] = {
@@ -273,17 +232,14 @@ static const struct damon_sysfs_subdir context_subdirs[] = {
 	{},
 };
 
-DAMON_SYSFS_DIR_TYPE(context_type, context, struct damon_sysfs_context,
+DAMON_SYSFS_DIR_TYPE(context_type, struct damon_sysfs_context, context_files,
 		     .subdirs = context_subdirs);
 
-DAMON_SYSFS_NR(contexts_nr, nr_contexts);
-
-static struct attribute *contexts_attrs[] = {
-	&contexts_nr.attr,
-	NULL,
+static struct damon_sysfs_field contexts_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_contexts),
 };
 /* A kdamond runs at most one context. */
-DAMON_SYSFS_DIR_TYPE(contexts_type, contexts, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(contexts_type, struct damon_sysfs_dir, contexts_files,
 		     .elem_type = &context_type, .max_nr = 1);
 
 /* ===== Building a context from the tree ===== */
@@ -371,7 +327,7 @@ static int add_target(struct damon_ctx *ctx, struct damon_sysfs_target *st)
 	if (!t)
 		return -ENOMEM;
 	if (damon_target_has_pid(ctx)) {
-		t->pid = find_get_pid(READ_ONCE(st->pid));
+		t->pid = find_get_pid(READ_ONCE(st->pid_target));
 		if (!t->pid) {
 			damon_free_target(t);
 			return -EINVAL;
@@ -379,7 +335,7 @@ static int add_target(struct damon_ctx *ctx, struct damon_sysfs_target *st)
 	}
 	/* from here on, destroying @ctx releases the pid */
 	damon_add_target(ctx, t);
-	t->obsolete = READ_ONCE(st->obsolete);
+	t->obsolete = READ_ONCE(st->obsolete_target);
 	return set_regions(ctx, t, st->regions);
 }
 
@@ -410,7 +366,7 @@ static struct damon_ctx *build_ctx(struct damon_sysfs_context *c)
 	lockdep_assert_held(&damon_sysfs_lock);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
-	err = damon_select_ops(ctx, READ_ONCE(c->ops));
+	err = damon_select_ops(ctx, READ_ONCE(c->operations));
 	if (err)
 		goto fail;
 	err = set_addr_unit(ctx, READ_ONCE(c->addr_unit));
@@ -438,8 +394,7 @@ static struct damon_sysfs_kdamond *to_kdamond(struct damon_sysfs_dir *dir)
 }
 
 /* The only context directory of @kd, or NULL if nr_contexts is not 1. */
-static struct damon_sysfs_context *kdamond_context(
-		struct damon_sysfs_kdamond *kd)
+static struct damon_sysfs_context *kd_context(struct damon_sysfs_kdamond *kd)
 {
 	if (kd->contexts->nr != 1)
 		return NULL;
@@ -464,7 +419,7 @@ static int update_stats_fn(void *data)
 	struct damon_sysfs_kdamond *kd = data;
 
 	damon_sysfs_schemes_update_stats(kd->ctx,
-					 kdamond_context(kd)->schemes);
+					 kd_context(kd)->schemes);
 	return 0;
 }
 
@@ -472,7 +427,7 @@ static int update_esz_fn(void *data)
 {
 	struct damon_sysfs_kdamond *kd = data;
 
-	damon_sysfs_schemes_update_esz(kd->ctx, kdamond_context(kd)->schemes);
+	damon_sysfs_schemes_update_esz(kd->ctx, kd_context(kd)->schemes);
 	return 0;
 }
 
@@ -480,7 +435,7 @@ static int update_intervals_fn(void *data)
 {
 	struct damon_sysfs_kdamond *kd = data;
 
-	update_tuned_intervals(kd->ctx, kdamond_context(kd));
+	update_tuned_intervals(kd->ctx, kd_context(kd));
 	return 0;
 }
 
@@ -489,7 +444,7 @@ static int commit_goals_fn(void *data)
 	struct damon_sysfs_kdamond *kd = data;
 
 	return damon_sysfs_commit_quota_goals(kd->ctx,
-					      kdamond_context(kd)->schemes);
+					      kd_context(kd)->schemes);
 }
 
 struct commit_arg {
@@ -521,7 +476,7 @@ static int refresh_fn(void *data)
 	if (!mutex_trylock(&damon_sysfs_lock))
 		return 0;
 	kd->next_refresh = jiffies + msecs_to_jiffies(ms);
-	c = kdamond_context(kd);
+	c = kd_context(kd);
 	if (c) {
 		update_tuned_intervals(kd->ctx, c);
 		damon_sysfs_schemes_update_stats(kd->ctx, c->schemes);
@@ -532,7 +487,7 @@ static int refresh_fn(void *data)
 }
 
 /* Run @fn(@kd) in @kd's kdamond and wait for its result. */
-static int kdamond_call(struct damon_sysfs_kdamond *kd, int (*fn)(void *))
+static int kd_call(struct damon_sysfs_kdamond *kd, int (*fn)(void *))
 {
 	struct damon_call_control control = { .fn = fn, .data = kd };
 	int err;
@@ -545,7 +500,7 @@ static int kdamond_call(struct damon_sysfs_kdamond *kd, int (*fn)(void *))
 
 /* ===== kdamond state commands ===== */
 
-static bool kdamond_running(struct damon_sysfs_kdamond *kd)
+static bool kd_running(struct damon_sysfs_kdamond *kd)
 {
 	return kd->ctx && damon_is_running(kd->ctx);
 }
@@ -572,9 +527,9 @@ static int cmd_on(struct damon_sysfs_kdamond *kd)
 	struct damon_ctx *ctx;
 	int err;
 
-	if (kdamond_running(kd))
+	if (kd_running(kd))
 		return -EBUSY;
-	ctx = build_ctx(kdamond_context(kd));
+	ctx = build_ctx(kd_context(kd));
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	err = damon_validate_attrs(&ctx->attrs);
@@ -610,9 +565,9 @@ static int cmd_commit(struct damon_sysfs_kdamond *kd)
 	struct damon_call_control control = { .fn = commit_fn, .data = &arg };
 	int err;
 
-	if (!kdamond_running(kd))
+	if (!kd_running(kd))
 		return -EINVAL;
-	arg.src = build_ctx(kdamond_context(kd));
+	arg.src = build_ctx(kd_context(kd));
 	if (IS_ERR(arg.src))
 		return PTR_ERR(arg.src);
 	err = damon_call(kd->ctx, &control);
@@ -622,32 +577,32 @@ static int cmd_commit(struct damon_sysfs_kdamond *kd)
 
 static int cmd_commit_goals(struct damon_sysfs_kdamond *kd)
 {
-	if (!kdamond_running(kd))
+	if (!kd_running(kd))
 		return -EINVAL;
-	return kdamond_call(kd, commit_goals_fn);
+	return kd_call(kd, commit_goals_fn);
 }
 
 static int cmd_update_stats(struct damon_sysfs_kdamond *kd)
 {
-	return kdamond_call(kd, update_stats_fn);
+	return kd_call(kd, update_stats_fn);
 }
 
 static int cmd_update_esz(struct damon_sysfs_kdamond *kd)
 {
-	return kdamond_call(kd, update_esz_fn);
+	return kd_call(kd, update_esz_fn);
 }
 
 static int cmd_update_intervals(struct damon_sysfs_kdamond *kd)
 {
-	return kdamond_call(kd, update_intervals_fn);
+	return kd_call(kd, update_intervals_fn);
 }
 
 static int update_tried(struct damon_sysfs_kdamond *kd, bool bytes_only)
 {
-	if (!kdamond_running(kd))
+	if (!kd_running(kd))
 		return -EINVAL;
 	return damon_sysfs_schemes_update_tried(kd->ctx,
-			kdamond_context(kd)->schemes, bytes_only);
+			kd_context(kd)->schemes, bytes_only);
 }
 
 static int cmd_update_tried_bytes(struct damon_sysfs_kdamond *kd)
@@ -662,7 +617,7 @@ static int cmd_update_tried_regions(struct damon_sysfs_kdamond *kd)
 
 static int cmd_clear_tried_regions(struct damon_sysfs_kdamond *kd)
 {
-	damon_sysfs_schemes_clear_tried(kdamond_context(kd)->schemes);
+	damon_sysfs_schemes_clear_tried(kd_context(kd)->schemes);
 	return 0;
 }
 
@@ -724,7 +679,7 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (!mutex_trylock(&damon_sysfs_lock))
 		return -EBUSY;
-	on = kdamond_running(kd);
+	on = kd_running(kd);
 	mutex_unlock(&damon_sysfs_lock);
 	return sysfs_emit(buf, "%s\n", on ? "on" : "off");
 }
@@ -741,15 +696,13 @@ static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return cmd;
 	if (!mutex_trylock(&damon_sysfs_lock))
 		return -EBUSY;
-	if (cmd != KD_CMD_OFF && !kdamond_context(kd))
+	if (cmd != KD_CMD_OFF && !kd_context(kd))
 		err = -EINVAL;
 	else
 		err = damon_sysfs_cmd_fns[cmd](kd);
 	mutex_unlock(&damon_sysfs_lock);
 	return err ? err : count;
 }
-static struct kobj_attribute kdamond_state = __ATTR_RW_MODE(state, 0600);
-
 static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
@@ -763,16 +716,10 @@ static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&damon_sysfs_lock);
 	return sysfs_emit(buf, "%d\n", pid < 0 ? -1 : pid);
 }
-static struct kobj_attribute kdamond_pid = __ATTR_RO_MODE(pid, 0400);
-
-DAMON_SYSFS_UINT_RW(kdamond_refresh_ms, refresh_ms,
-		    struct damon_sysfs_kdamond, refresh_ms);
-
-static struct attribute *kdamond_attrs[] = {
-	&kdamond_state.attr,
-	&kdamond_pid.attr,
-	&kdamond_refresh_ms.attr.attr,
-	NULL,
+static struct damon_sysfs_field kdamond_files[] = {
+	DAMON_SYSFS_CUSTOM_FILE(__ATTR_RW_MODE(state, 0600)),
+	DAMON_SYSFS_CUSTOM_FILE(__ATTR_RO_MODE(pid, 0400)),
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_kdamond, refresh_ms),
 };
 
 /* The context is not running: removing kdamonds/<K> requires that. */
@@ -790,7 +737,7 @@ static const struct damon_sysfs_subdir kdamond_subdirs[] = {
 	{},
 };
 
-DAMON_SYSFS_DIR_TYPE(kdamond_type, kdamond, struct damon_sysfs_kdamond,
+DAMON_SYSFS_DIR_TYPE(kdamond_type, struct damon_sysfs_kdamond, kdamond_files,
 		     .subdirs = kdamond_subdirs, .release = kdamond_release);
 
 static int kdamonds_may_resize(struct damon_sysfs_dir *arr)
@@ -799,20 +746,17 @@ static int kdamonds_may_resize(struct damon_sysfs_dir *arr)
 
 	lockdep_assert_held(&damon_sysfs_lock);
 	for (i = 0; i < arr->nr; i++) {
-		if (kdamond_running(to_kdamond(arr->elems[i])))
+		if (kd_running(to_kdamond(arr->elems[i])))
 			return -EBUSY;
 	}
 	return 0;
 }
 
-DAMON_SYSFS_NR(kdamonds_nr, nr_kdamonds);
-
-static struct attribute *kdamonds_attrs[] = {
-	&kdamonds_nr.attr,
-	NULL,
+static struct damon_sysfs_field kdamonds_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_kdamonds),
 };
 
-DAMON_SYSFS_DIR_TYPE(kdamonds_type, kdamonds, struct damon_sysfs_dir,
+DAMON_SYSFS_DIR_TYPE(kdamonds_type, struct damon_sysfs_dir, kdamonds_files,
 		     .elem_type = &kdamond_type,
 		     .may_resize = kdamonds_may_resize);
 
