@@ -71,14 +71,6 @@ static inline bool damos_pattern_match(struct damon_ctx *ctx,
 /* ===== quota.c ===== */
 
 bool damos_quota_is_set(const struct damos_quota *q);
-unsigned long damos_quota_remaining(const struct damos_quota *q);
-unsigned long damos_quota_base_esz(const struct damos_quota *q,
-				   unsigned long min_region_sz);
-unsigned long damos_goal_score_bp(struct damos_quota_goal *g);
-unsigned long damos_consist_next_esz(unsigned long cur,
-				     unsigned long score_bp,
-				     unsigned long step, unsigned long cap);
-void damos_quota_tune(struct damon_ctx *ctx, struct damos *s);
 void damos_quota_tick(struct damon_ctx *ctx, struct damos *s,
 		      unsigned int sidx, unsigned long now);
 void damos_quota_prioritise(struct damon_ctx *ctx, struct damos *s,
@@ -92,13 +84,12 @@ void damos_quota_charge(struct damos *s, struct damos_round *round,
 unsigned int damos_region_score(struct damon_ctx *ctx, struct damon_region *r,
 				struct damos *s);
 
-/* ===== schemes.c ===== */
+/* ===== schemes.c and quota.c internals visible to the KUnit suites ===== */
 
+#if IS_ENABLED(CONFIG_KUNIT)
 bool damos_wmarks_step(struct damos_watermarks *wm, unsigned long metric);
 unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric);
 void damos_set_filters_default(struct damos *s);
-bool damos_core_filter_match(struct damos_filter *f, struct damon_target *t,
-			     unsigned int tidx, struct damon_region *r);
 bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
 			      unsigned int tidx, struct damon_region *r,
 			      struct damos *s);
@@ -106,5 +97,13 @@ bool damos_scheme_active(struct damos *s);
 void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 		       unsigned int sidx, unsigned long now,
 		       struct damos_walk_control *walk);
+unsigned long damos_quota_remaining(const struct damos_quota *q);
+unsigned long damos_quota_base_esz(const struct damos_quota *q,
+				   unsigned long min_region_sz);
+unsigned long damos_goal_score_bp(struct damos_quota_goal *g);
+unsigned long damos_consist_next_esz(unsigned long cur,
+				     unsigned long score_bp,
+				     unsigned long step, unsigned long cap);
+#endif
 
 #endif /* _MM_DAMON_DAMOS_H */

@@ -65,10 +65,6 @@ void damon_rescale_regions(struct damon_ctx *ctx,
 			   const struct damon_attrs *new);
 void damon_update_deadlines(struct damon_ctx *ctx);
 void damon_apply_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs);
-unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
-				    unsigned long long nr_events,
-				    unsigned long long max_nr_events,
-				    unsigned long cur_sample_us);
 void damon_tune_intervals_step(struct damon_ctx *ctx);
 
 /* ===== call.c: the kdamond's side of damon_call() and damos_walk() ===== */
@@ -84,17 +80,7 @@ int damon_regions_init(void);
 struct damon_region *damon_cut_region(struct damon_target *t,
 				      struct damon_region *r,
 					   unsigned long sz_r);
-unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
-				unsigned int b, unsigned long wb);
-void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
-				unsigned long sz_limit);
-unsigned int damon_split_target_regions(struct damon_target *t,
-					unsigned int nr_pieces,
-					unsigned int nr_samples,
-					unsigned long min_region_sz);
-unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
 unsigned long damon_ctx_total_sz(struct damon_ctx *ctx);
-unsigned long damon_merge_sz_limit(struct damon_ctx *ctx);
 void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres);
 void damon_adjust_split(struct damon_ctx *ctx);
 void damon_age_region(struct damon_region *r,
@@ -128,5 +114,23 @@ void damos_apply_schemes(struct damon_ctx *ctx,
  * sampling because no scheme is active (0: monitor now).  In schemes.c.
  */
 unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx);
+
+/* ===== Internals visible to the KUnit suites ===== */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
+				unsigned int b, unsigned long wb);
+void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
+				unsigned long sz_limit);
+unsigned int damon_split_target_regions(struct damon_target *t,
+					unsigned int nr_pieces,
+					unsigned int nr_samples,
+					unsigned long min_region_sz);
+unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
+unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
+				    unsigned long long nr_events,
+				    unsigned long long max_nr_events,
+				    unsigned long cur_sample_us);
+#endif
 
 #endif /* _MM_DAMON_INTERNAL_H */

@@ -264,7 +264,7 @@ void damon_modules_publish_stat(const struct damos *s,
  * Context: Any context.
  * Return: 0, or -EINVAL if @val is not a boolean.
  */
-int damon_module_parse_bool(const char *val, bool *res)
+static int damon_module_parse_bool(const char *val, bool *res)
 {
 	if (!val) {
 		*res = true;
@@ -280,7 +280,7 @@ int damon_module_parse_bool(const char *val, bool *res)
  * Context: Process context.
  * Return: true if @m has a context and its kdamond runs.
  */
-bool damon_module_running(struct damon_module *m)
+static bool damon_module_running(struct damon_module *m)
 {
 	return m->ctx && damon_is_running(m->ctx);
 }
@@ -292,7 +292,7 @@ bool damon_module_running(struct damon_module *m)
  * Context: Process context.
  * Return: The pid, or -1 if it does not run.
  */
-int damon_module_kdamond_pid(struct damon_module *m)
+static int damon_module_kdamond_pid(struct damon_module *m)
 {
 	int pid;
 
@@ -359,7 +359,7 @@ static int start(struct damon_module *m)
  * Return: 0 on success; -EBUSY if another DAMON context runs; the error of
  * @m->build, damon_start() or damon_call() otherwise.
  */
-int damon_module_turn(struct damon_module *m, bool on)
+static int damon_module_turn(struct damon_module *m, bool on)
 {
 	if (on == damon_module_running(m))
 		return 0;
@@ -390,7 +390,7 @@ static int commit_fn(void *data)
  * Return: 0 on success or if @m does not run; the error of @m->build;
  * the error of damon_commit_ctx() or damon_call(), after stopping @m.
  */
-int damon_module_commit(struct damon_module *m)
+static int damon_module_commit(struct damon_module *m)
 {
 	struct damon_call_control call = { .fn = commit_fn };
 	struct damon_ctx *ctxs[2];

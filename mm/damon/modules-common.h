@@ -82,11 +82,6 @@ extern const struct kernel_param_ops damon_modules_addr_unit_ops;
 			 "Apply the other parameters to the running " title)
 
 int damon_module_init(struct damon_module *m);
-bool damon_module_running(struct damon_module *m);
-int damon_module_kdamond_pid(struct damon_module *m);
-int damon_module_turn(struct damon_module *m, bool on);
-int damon_module_commit(struct damon_module *m);
-int damon_module_parse_bool(const char *val, bool *res);
 
 int damon_modules_new_paddr_ctx_target(struct damon_ctx **ctxp,
 				       struct damon_target **targetp);

@@ -668,7 +668,7 @@ static void hot_subscores(struct damon_ctx *ctx, struct damon_region *r,
  * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more often and longer
  * accessed regions.
  */
-int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
+VISIBLE_IF_KUNIT int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
 		    struct damos *s)
 {
 	unsigned int freq, age;
@@ -676,6 +676,7 @@ int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
 	hot_subscores(ctx, r, &freq, &age);
 	return blend(&s->quota, score_sz(ctx, r), freq, age);
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_hot_score);
 
 /**
  * damon_cold_score() - How much a region is worth a scheme that wants cold
@@ -688,7 +689,7 @@ int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
  * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more rarely and longer
  * unaccessed regions.
  */
-int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
+VISIBLE_IF_KUNIT int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
 		     struct damos *s)
 {
 	unsigned int freq, age;
@@ -697,6 +698,7 @@ int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
 	return blend(&s->quota, score_sz(ctx, r), DAMOS_MAX_SCORE - freq,
 		     DAMOS_MAX_SCORE - age);
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_cold_score);
 
 /* Whether @action is meant for memory that is not being used. */
 static bool action_wants_cold(enum damos_action action)

@@ -5,6 +5,7 @@
  * size quota.
  */
 
+#include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/jiffies.h>
 #include <linux/math64.h>
@@ -64,12 +65,13 @@ bool damos_quota_is_set(const struct damos_quota *q)
  * Context: The kdamond of the quota's context.
  * Return: @q->esz minus what was charged in this window, or 0.
  */
-unsigned long damos_quota_remaining(const struct damos_quota *q)
+VISIBLE_IF_KUNIT unsigned long damos_quota_remaining(const struct damos_quota *q)
 {
 	if (q->charged_sz >= q->esz)
 		return 0;
 	return q->esz - q->charged_sz;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_quota_remaining);
 
 /* Bytes to charge for an action tried on @sz_tried bytes, done on @sz_applied. */
 static unsigned long damos_charge_sz(const struct damos_quota *q,
@@ -424,7 +426,7 @@ static void damos_goal_measure(struct damon_ctx *ctx, struct damos *s,
  * %DAMOS_GOAL_MET_BP the goal is under-achieved.  A goal without a target
  * scores 0, so that it never wins over a real goal.
  */
-unsigned long damos_goal_score_bp(struct damos_quota_goal *g)
+VISIBLE_IF_KUNIT unsigned long damos_goal_score_bp(struct damos_quota_goal *g)
 {
 	u64 cur = g->current_value, target = g->target_value;
 
@@ -440,6 +442,7 @@ unsigned long damos_goal_score_bp(struct damos_quota_goal *g)
 	return min_t(u64, div64_u64(cur * DAMOS_GOAL_MET_BP, target),
 		     ULONG_MAX);
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_goal_score_bp);
 
 /* ===== Effective quota ===== */
 
@@ -477,7 +480,7 @@ static unsigned long damos_time_quota_sz(const struct damos_quota *q,
  * Return: The smaller of the size quota and the size the time quota
  * allows at the measured throughput; %ULONG_MAX if neither is set.
  */
-unsigned long damos_quota_base_esz(const struct damos_quota *q,
+VISIBLE_IF_KUNIT unsigned long damos_quota_base_esz(const struct damos_quota *q,
 				   unsigned long min_region_sz)
 {
 	unsigned long esz = ULONG_MAX;
@@ -488,6 +491,7 @@ unsigned long damos_quota_base_esz(const struct damos_quota *q,
 		esz = q->sz;
 	return esz;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_quota_base_esz);
 
 /**
  * DOC: The consist goal tuner
@@ -552,7 +556,7 @@ unsigned long damos_quota_base_esz(const struct damos_quota *q,
  * Context: Any context.
  * Return: The next goal-driven quota, in [1, max(@cap, 1)].
  */
-unsigned long damos_consist_next_esz(unsigned long cur,
+VISIBLE_IF_KUNIT unsigned long damos_consist_next_esz(unsigned long cur,
 				     unsigned long score_bp,
 				     unsigned long step, unsigned long cap)
 {
@@ -574,6 +578,7 @@ unsigned long damos_consist_next_esz(unsigned long cur,
 		next = max_t(u64, next, (u64)cur + step);
 	return clamp_t(u64, next, 1, max(cap, 1UL));
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_consist_next_esz);
 
 static unsigned long damos_best_goal_score(struct damon_ctx *ctx,
 					   struct damos *s)
@@ -598,7 +603,7 @@ static unsigned long damos_best_goal_score(struct damon_ctx *ctx,
  *
  * Context: The kdamond of @ctx, at a charge window start.
  */
-void damos_quota_tune(struct damon_ctx *ctx, struct damos *s)
+static void damos_quota_tune(struct damon_ctx *ctx, struct damos *s)
 {
 	struct damos_quota *q = &s->quota;
 	unsigned long base, cap, cur, score;

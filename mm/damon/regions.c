@@ -5,6 +5,7 @@
  * and the helper that gives a physical target its default region.
  */
 
+#include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/ioport.h>
 #include <linux/math64.h>
@@ -506,7 +507,7 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
  * Size-weighted average of @a and @b.  The weights are scaled down to 31
  * bits so that the products cannot overflow 64 bits.
  */
-unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
+VISIBLE_IF_KUNIT unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 				unsigned int b, unsigned long wb)
 {
 	while ((wa | wb) >> 31) {
@@ -517,6 +518,7 @@ unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 		return (a + b) / 2;
 	return div64_u64((u64)a * wa + (u64)b * wb, wa + wb);
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_weighted_avg);
 
 /* Aging step of the adjustment; see the DOC block. */
 void damon_age_region(struct damon_region *r,
@@ -570,7 +572,7 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
  *
  * Context: Caller owns @t.
  */
-void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
+VISIBLE_IF_KUNIT void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
 				unsigned long sz_limit)
 {
 	struct damon_region *r, *next, *prev = NULL;
@@ -585,9 +587,10 @@ void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
 		prev = r;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_merge_target_regions);
 
 /* Total number of regions of all targets of @ctx. */
-unsigned long damon_total_nr_regions(struct damon_ctx *ctx)
+VISIBLE_IF_KUNIT unsigned long damon_total_nr_regions(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
 	unsigned long nr = 0;
@@ -596,6 +599,7 @@ unsigned long damon_total_nr_regions(struct damon_ctx *ctx)
 		nr += t->nr_regions;
 	return nr;
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_total_nr_regions);
 
 /**
  * damon_ctx_total_sz() - Size of everything a context monitors.
@@ -617,7 +621,7 @@ unsigned long damon_ctx_total_sz(struct damon_ctx *ctx)
 }
 
 /* Largest merged region size that keeps >= min_nr_regions; see DOC. */
-unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
+static unsigned long damon_merge_sz_limit(struct damon_ctx *ctx)
 {
 	unsigned long sz = damon_ctx_total_sz(ctx);
 
@@ -731,7 +735,7 @@ static int damon_guided_split(struct damon_target *t, struct damon_region *r,
  * Context: Caller owns @t; may sleep.
  * Return: The number of regions added.
  */
-unsigned int damon_split_target_regions(struct damon_target *t,
+VISIBLE_IF_KUNIT unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_pieces,
 					unsigned int nr_samples,
 					unsigned long min_region_sz)
@@ -751,6 +755,7 @@ unsigned int damon_split_target_regions(struct damon_target *t,
 	}
 	return added;
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_split_target_regions);
 
 /**
  * damon_adjust_split() - Splitting step of the adjustment.

@@ -5,6 +5,7 @@
  * schemes' statistics.
  */
 
+#include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -73,7 +74,7 @@
  * Context: Any context.
  * Return: The current value of @metric; 0 for %DAMOS_WMARK_NONE.
  */
-unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
+VISIBLE_IF_KUNIT unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
 {
 	unsigned long total;
 
@@ -87,6 +88,7 @@ unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
 		return 0;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_wmark_metric_value);
 
 /**
  * damos_wmarks_step() - Advance the watermarks state machine of a scheme.
@@ -103,7 +105,7 @@ unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
  * Context: The kdamond.
  * Return: Whether the scheme is active.
  */
-bool damos_wmarks_step(struct damos_watermarks *wm, unsigned long metric)
+VISIBLE_IF_KUNIT bool damos_wmarks_step(struct damos_watermarks *wm, unsigned long metric)
 {
 	if (wm->metric == DAMOS_WMARK_NONE) {
 		wm->activated = true;
@@ -115,6 +117,7 @@ bool damos_wmarks_step(struct damos_watermarks *wm, unsigned long metric)
 		wm->activated = true;
 	return wm->activated;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_wmarks_step);
 
 /**
  * damos_wmarks_wait_us() - Update watermarks; tell how long to sleep.
@@ -163,7 +166,7 @@ unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx)
  *
  * Context: The kdamond of @s's context, before an apply round.
  */
-void damos_set_filters_default(struct damos *s)
+VISIBLE_IF_KUNIT void damos_set_filters_default(struct damos *s)
 {
 	struct damos_filter *f;
 
@@ -174,6 +177,7 @@ void damos_set_filters_default(struct damos *s)
 	damos_for_each_ops_filter(f, s)
 		s->ops_filters_default_reject = f->allow;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_set_filters_default);
 
 /**
  * damos_core_filter_match() - Tell whether a region has a filter's property.
@@ -190,7 +194,7 @@ void damos_set_filters_default(struct damos *s)
  * Context: The kdamond.
  * Return: true if @r has @f's property (whatever @f->matching says).
  */
-bool damos_core_filter_match(struct damos_filter *f, struct damon_target *t,
+static bool damos_core_filter_match(struct damos_filter *f, struct damon_target *t,
 			     unsigned int tidx, struct damon_region *r)
 {
 	switch (f->type) {
@@ -248,7 +252,7 @@ static void damos_cut_at_filters(struct damon_ctx *ctx, struct damon_target *t,
  * Context: The kdamond of @ctx.
  * Return: true if the action may be applied to @r.
  */
-bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
+VISIBLE_IF_KUNIT bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
 			      unsigned int tidx, struct damon_region *r,
 			      struct damos *s)
 {
@@ -263,6 +267,7 @@ bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
 	}
 	return !s->core_filters_default_reject;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_core_filters_allow);
 
 /* ===== Application ===== */
 
@@ -274,12 +279,13 @@ bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
  * Return: false if the watermarks deactivated @s or it took its maximum
  * number of snapshots.
  */
-bool damos_scheme_active(struct damos *s)
+VISIBLE_IF_KUNIT bool damos_scheme_active(struct damos *s)
 {
 	if (!s->wmarks.activated)
 		return false;
 	return !s->max_nr_snapshots || s->stat.nr_snapshots < s->max_nr_snapshots;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_scheme_active);
 
 /* Shrink @r to what the round allows for @score; false if nothing fits. */
 static bool damos_fit_quota(struct damon_ctx *ctx, struct damon_target *t,
@@ -407,7 +413,7 @@ static void damos_apply_targets(struct damon_ctx *ctx, struct damos *s,
  *
  * Context: The kdamond of @ctx.
  */
-void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
+VISIBLE_IF_KUNIT void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 		       unsigned int sidx, unsigned long now,
 		       struct damos_walk_control *walk)
 {
@@ -431,6 +437,7 @@ void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
 	if (walk)
 		s->walk_completed = true;
 }
+EXPORT_SYMBOL_IF_KUNIT(damos_apply_round);
 
 /**
  * damos_apply_schemes() - Apply the schemes whose apply time has come.

@@ -275,6 +275,9 @@ static void field_free(struct damon_sysfs_dir *dir,
 
 /* ===== Directories ===== */
 
+static void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir);
+static int damon_sysfs_array_append(struct damon_sysfs_dir *arr);
+
 /**
  * damon_sysfs_dir_release() - &kobj_type.release of every directory.
  * @kobj:	The directory's kobject.
@@ -381,7 +384,7 @@ static void array_clear(struct damon_sysfs_dir *arr)
  *
  * Context: Process context; damon_sysfs_lock held or @dir not visible.
  */
-void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir)
+static void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir)
 {
 	struct damon_sysfs_dir *c, *next;
 
@@ -436,7 +439,7 @@ int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
  * Context: Process context; damon_sysfs_lock held.
  * Return: 0 or a negative errno.
  */
-int damon_sysfs_array_append(struct damon_sysfs_dir *arr)
+static int damon_sysfs_array_append(struct damon_sysfs_dir *arr)
 {
 	const struct damon_sysfs_dir_type *type = damon_sysfs_dir_type_of(arr);
 	struct damon_sysfs_dir *e;

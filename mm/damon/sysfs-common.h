@@ -162,9 +162,7 @@ int damon_sysfs_keyword(const char * const *names, unsigned int nr_names,
 struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
 		struct damon_sysfs_dir *parent,
 		const struct damon_sysfs_dir_type *type, const char *name);
-void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir);
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
-int damon_sysfs_array_append(struct damon_sysfs_dir *arr);
 
 
 /* ===== Declaration helpers ===== */

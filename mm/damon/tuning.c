@@ -6,6 +6,7 @@
  * goal's access_bp.
  */
 
+#include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/math64.h>
 
@@ -30,7 +31,7 @@
  * Context: Any context.
  * Return: The new sampling interval, in microseconds.
  */
-unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
+VISIBLE_IF_KUNIT unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 				    unsigned long long nr_events,
 				    unsigned long long max_nr_events,
 				    unsigned long cur_sample_us)
@@ -51,6 +52,7 @@ unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 	next = mul_u64_u64_div_u64(max(cur_sample_us, 1UL), factor_bp, 10000);
 	return clamp(next, goal->min_sample_us, goal->max_sample_us);
 }
+EXPORT_SYMBOL_IF_KUNIT(damon_tuned_sample_us);
 
 /**
  * damon_tune_intervals_step() - Apply one intervals auto-tuning step.

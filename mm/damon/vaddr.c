@@ -18,6 +18,7 @@
 #include <kunit/visibility.h>
 
 #include "ops-common.h"
+#include "vaddr.h"
 
 /**
  * DOC: Regions of a process address space

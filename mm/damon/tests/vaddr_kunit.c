@@ -19,6 +19,7 @@
 #include <linux/sizes.h>
 
 #include "../ops-common.h"
+#include "../vaddr.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
