@@ -57,43 +57,13 @@ module_param(quota_ms, ulong, 0600);
 static unsigned long quota_reset_interval_ms __read_mostly = 1000;
 module_param(quota_reset_interval_ms, ulong, 0600);
 
-/* Free memory watermarks, in permil of total memory, checked every us. */
-static unsigned long wmarks_interval __read_mostly = 5000000;
-module_param(wmarks_interval, ulong, 0600);
+/* Free memory watermarks, in permil of total memory, checked every 5 s. */
+DAMON_MODULES_WMARKS_PARAMS(5000000, 200, 150, 50);
 
-static unsigned long wmarks_high __read_mostly = 200;
-module_param(wmarks_high, ulong, 0600);
+DAMON_MODULES_MON_ATTRS_PARAMS();
 
-static unsigned long wmarks_mid __read_mostly = 150;
-module_param(wmarks_mid, ulong, 0600);
-
-static unsigned long wmarks_low __read_mostly = 50;
-module_param(wmarks_low, ulong, 0600);
-
-/* Monitoring attributes. */
-static unsigned long sample_interval __read_mostly = 5000;
-module_param(sample_interval, ulong, 0600);
-
-static unsigned long aggr_interval __read_mostly = 100000;
-module_param(aggr_interval, ulong, 0600);
-
-static unsigned long min_nr_regions __read_mostly = 10;
-module_param(min_nr_regions, ulong, 0600);
-
-static unsigned long max_nr_regions __read_mostly = 1000;
-module_param(max_nr_regions, ulong, 0600);
-
-/* Monitored range in address units; 0 and 0 mean all System RAM. */
-static unsigned long monitor_region_start __read_mostly;
-module_param(monitor_region_start, ulong, 0600);
-
-static unsigned long monitor_region_end __read_mostly;
-module_param(monitor_region_end, ulong, 0600);
-
-/* Bytes per address unit of the monitored range and the byte stats. */
-static unsigned long damon_lru_sort_addr_unit __read_mostly = 1;
-module_param_cb(addr_unit, &damon_modules_addr_unit_ops,
-		&damon_lru_sort_addr_unit, 0600);
+/* Monitored range; by default all System RAM. */
+DAMON_MODULES_MON_REGION_PARAMS(damon_lru_sort_addr_unit);
 
 /* Statistics of the two schemes, refreshed while running. */
 static unsigned long nr_lru_sort_tried_hot_regions;

@@ -81,6 +81,52 @@ extern const struct kernel_param_ops damon_modules_addr_unit_ops;
 	MODULE_PARM_DESC(commit_inputs,					\
 			 "Apply the other parameters to the running " title)
 
+/*
+ * The parameters DAMON_RECLAIM and DAMON_LRU_SORT share, each defining
+ * file-local variables named after the parameter (the admin guides say
+ * what each means):
+ *
+ * DAMON_MODULES_WMARKS_PARAMS() - wmarks_interval, wmarks_high, wmarks_mid
+ * and wmarks_low, with the given defaults (the modules differ there).
+ */
+#define DAMON_MODULES_WMARKS_PARAMS(interval, high, mid, low)		\
+	static unsigned long wmarks_interval __read_mostly = interval;	\
+	module_param(wmarks_interval, ulong, 0600);			\
+	static unsigned long wmarks_high __read_mostly = high;		\
+	module_param(wmarks_high, ulong, 0600);				\
+	static unsigned long wmarks_mid __read_mostly = mid;		\
+	module_param(wmarks_mid, ulong, 0600);				\
+	static unsigned long wmarks_low __read_mostly = low;		\
+	module_param(wmarks_low, ulong, 0600)
+
+/*
+ * DAMON_MODULES_MON_ATTRS_PARAMS() - sample_interval (5 ms), aggr_interval
+ * (100 ms), min_nr_regions (10) and max_nr_regions (1000).
+ */
+#define DAMON_MODULES_MON_ATTRS_PARAMS()				\
+	static unsigned long sample_interval __read_mostly = 5000;	\
+	module_param(sample_interval, ulong, 0600);			\
+	static unsigned long aggr_interval __read_mostly = 100000;	\
+	module_param(aggr_interval, ulong, 0600);			\
+	static unsigned long min_nr_regions __read_mostly = 10;		\
+	module_param(min_nr_regions, ulong, 0600);			\
+	static unsigned long max_nr_regions __read_mostly = 1000;	\
+	module_param(max_nr_regions, ulong, 0600)
+
+/*
+ * DAMON_MODULES_MON_REGION_PARAMS() - monitor_region_start and
+ * monitor_region_end (address units; both 0: the default range), and
+ * addr_unit, kept in @unit_var (default 1).
+ */
+#define DAMON_MODULES_MON_REGION_PARAMS(unit_var)			\
+	static unsigned long monitor_region_start __read_mostly;	\
+	module_param(monitor_region_start, ulong, 0600);		\
+	static unsigned long monitor_region_end __read_mostly;		\
+	module_param(monitor_region_end, ulong, 0600);			\
+	static unsigned long unit_var __read_mostly = 1;		\
+	module_param_cb(addr_unit, &damon_modules_addr_unit_ops,	\
+			&unit_var, 0600)
+
 int damon_module_init(struct damon_module *m);
 
 int damon_modules_new_paddr_ctx_target(struct damon_ctx **ctxp,

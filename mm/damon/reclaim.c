@@ -48,43 +48,13 @@ module_param(quota_mem_pressure_us, ulong, 0600);
 static unsigned long quota_autotune_feedback __read_mostly;
 module_param(quota_autotune_feedback, ulong, 0600);
 
-/* Free memory watermarks, in permil of total memory, checked every us. */
-static unsigned long wmarks_interval __read_mostly = 5000000;
-module_param(wmarks_interval, ulong, 0600);
+/* Free memory watermarks, in permil of total memory, checked every 5 s. */
+DAMON_MODULES_WMARKS_PARAMS(5000000, 500, 400, 200);
 
-static unsigned long wmarks_high __read_mostly = 500;
-module_param(wmarks_high, ulong, 0600);
+DAMON_MODULES_MON_ATTRS_PARAMS();
 
-static unsigned long wmarks_mid __read_mostly = 400;
-module_param(wmarks_mid, ulong, 0600);
-
-static unsigned long wmarks_low __read_mostly = 200;
-module_param(wmarks_low, ulong, 0600);
-
-/* Monitoring attributes. */
-static unsigned long sample_interval __read_mostly = 5000;
-module_param(sample_interval, ulong, 0600);
-
-static unsigned long aggr_interval __read_mostly = 100000;
-module_param(aggr_interval, ulong, 0600);
-
-static unsigned long min_nr_regions __read_mostly = 10;
-module_param(min_nr_regions, ulong, 0600);
-
-static unsigned long max_nr_regions __read_mostly = 1000;
-module_param(max_nr_regions, ulong, 0600);
-
-/* Monitored range in address units; 0 and 0 mean the biggest System RAM. */
-static unsigned long monitor_region_start __read_mostly;
-module_param(monitor_region_start, ulong, 0600);
-
-static unsigned long monitor_region_end __read_mostly;
-module_param(monitor_region_end, ulong, 0600);
-
-/* Bytes per address unit of the monitored range and the byte stats. */
-static unsigned long damon_reclaim_addr_unit __read_mostly = 1;
-
-module_param_cb(addr_unit, &damon_modules_addr_unit_ops, &damon_reclaim_addr_unit, 0600);
+/* Monitored range; by default the biggest System RAM resource. */
+DAMON_MODULES_MON_REGION_PARAMS(damon_reclaim_addr_unit);
 
 /* Do not reclaim anonymous pages. */
 static bool skip_anon __read_mostly;
