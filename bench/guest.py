@@ -24,24 +24,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../harness"))
+from sysfs_io import rd, wr  # noqa: E402
+
 ADMIN = "/sys/kernel/mm/damon/admin"
 TRACEFS = "/sys/kernel/tracing"
 EVENT = TRACEFS + "/events/damon/damon_aggregated/enable"
 U64_MAX = 18446744073709551615
 U32_MAX = 4294967295
-
-
-def wr(path, val):
-    try:
-        with open(path, "w") as f:
-            f.write(str(val))
-    except OSError as e:
-        raise RuntimeError("writing %r to %s: %s" % (val, path, e.strerror)) from e
-
-
-def rd(path):
-    with open(path) as f:
-        return f.read().strip()
 
 
 def meminfo(key):

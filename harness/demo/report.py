@@ -21,6 +21,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from sysfs_io import rd, wr  # noqa: E402
+
 ADMIN = "/sys/kernel/mm/damon/admin"
 TRACEFS = "/sys/kernel/tracing"
 EVENT = TRACEFS + "/events/damon/damon_aggregated"
@@ -36,19 +39,6 @@ AGGR_US = 100000
 
 class Missing(Exception):
     """A part of DAMON that the demo needs is not in this kernel yet."""
-
-
-def wr(path, val):
-    try:
-        with open(path, "w") as f:
-            f.write(str(val))
-    except OSError as e:
-        raise RuntimeError("writing %r to %s: %s" % (val, path, e.strerror)) from e
-
-
-def rd(path):
-    with open(path) as f:
-        return f.read().strip()
 
 
 def require(path, what):
