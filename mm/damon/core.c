@@ -24,6 +24,7 @@
 #include <linux/lockdep.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 
 #include <trace/events/damon.h>
 

@@ -320,6 +320,20 @@ static int young_pmd_entry(pmd_t *pmd, unsigned long addr,
 
 #ifdef CONFIG_HUGETLB_PAGE
 /*
+ * mmu_notifier_clear_young(), which has no stub when the kernel is built
+ * without mmu notifiers (nothing but the page table can know then).
+ */
+static bool notifier_clear_young(struct mm_struct *mm, unsigned long start,
+				 unsigned long end)
+{
+#ifdef CONFIG_MMU_NOTIFIER
+	return mmu_notifier_clear_young(mm, start, end);
+#else
+	return false;
+#endif
+}
+
+/*
  * hugetlb entries may be made of several hardware entries (e.g. contiguous
  * PTEs on arm64), so the Accessed bit is cleared with the same
  * modify-protection sequence mprotect() uses rather than bit operations on
@@ -348,8 +362,7 @@ static int mkold_hugetlb_entry(pte_t *pte, unsigned long hmask,
 					     pte_mkold(old));
 		folio_set_young(folio);
 	}
-	if (mmu_notifier_clear_young(walk->mm, haddr,
-				     haddr + huge_page_size(h)))
+	if (notifier_clear_young(walk->mm, haddr, haddr + huge_page_size(h)))
 		folio_set_young(folio);
 	folio_set_idle(folio);
 out:
@@ -583,6 +596,8 @@ static unsigned long damon_va_migrate(struct damon_target *t,
  * Failures are not reported, they only make the mapping count as not
  * applied: e.g. cold and pageout refuse mlock()ed, hugetlb and PFN
  * mappings; hugepage, nohugepage and collapse fail without THP support.
+ * A kernel without CONFIG_ADVISE_SYSCALLS has no madvise(): there every
+ * one of these actions applies nothing.
  * madvise checks its permissions against the kdamond, a kernel thread
  * with every capability, so e.g. pageout also pages out shared mappings of
  * files the process cannot write, which its own madvise() would skip.
@@ -703,6 +718,9 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 	case DAMOS_HUGEPAGE:
 	case DAMOS_NOHUGEPAGE:
 	case DAMOS_COLLAPSE:
+		/* small kernels may have no madvise(): nothing to apply */
+		if (!IS_ENABLED(CONFIG_ADVISE_SYSCALLS))
+			return 0;
 		return damon_va_advise(t, r, damon_va_action_advice(s->action));
 	case DAMOS_MIGRATE_HOT:
 	case DAMOS_MIGRATE_COLD:
