@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points of the repository; see README.md.
 
-.PHONY: demo test test-debug build reference bench bench-quick clean
+.PHONY: demo test test-debug build reference bench bench-quick config-matrix clean
 demo:
 	harness/demo.sh
 test:
@@ -11,6 +11,9 @@ test-debug:
 	harness/test.sh --debug
 build:
 	harness/build.sh test
+# Small kernels with DAMON in the configurations 0-day tries (README.md)
+config-matrix:
+	harness/config-matrix.sh
 reference:
 	harness/build.sh ref
 # Benchmarks of our DAMON against upstream's (not part of make test): see
