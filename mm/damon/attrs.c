@@ -25,16 +25,13 @@
 int damon_validate_attrs(struct damon_attrs *attrs)
 {
 	const struct damon_intervals_goal *goal = &attrs->intervals_goal;
+	bool tuning = goal->aggrs != 0;
+	bool ok = attrs->min_nr_regions >= 3 &&
+		attrs->max_nr_regions >= attrs->min_nr_regions &&
+		attrs->aggr_interval >= attrs->sample_interval &&
+		(!tuning || goal->max_sample_us >= goal->min_sample_us);
 
-	if (attrs->min_nr_regions < 3)
-		return -EINVAL;
-	if (attrs->min_nr_regions > attrs->max_nr_regions)
-		return -EINVAL;
-	if (attrs->sample_interval > attrs->aggr_interval)
-		return -EINVAL;
-	if (goal->aggrs && goal->min_sample_us > goal->max_sample_us)
-		return -EINVAL;
-	return 0;
+	return ok ? 0 : -EINVAL;
 }
 
 /* @val counted in units of @old_unit, recounted in units of @new_unit. */
