@@ -249,14 +249,17 @@ struct damos_quota {
 	unsigned long esz;
 
 /* private: */
-	unsigned long total_charged_sz;
-	unsigned long total_charged_ns;
-	unsigned long charged_sz;
+	/* the current charge window: since when, how much, where it stopped */
 	unsigned long charged_from;
+	unsigned long charged_sz;
 	struct damon_target *charge_target_from;
 	unsigned long charge_addr_from;
+	/* the cut-off score of the last round, and the goal feedback state */
 	unsigned int min_score;
 	unsigned long esz_bp;
+	/* totals since the scheme was created */
+	unsigned long total_charged_ns;
+	unsigned long total_charged_sz;
 };
 
 /**
@@ -803,13 +806,14 @@ void damon_destroy_ctx(struct damon_ctx *ctx);
 
 /* ===== Configuration ===== */
 
-int damon_validate_attrs(struct damon_attrs *attrs);
-int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs);
-int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src);
-int damon_nr_running_ctxs(void);
-bool damon_is_registered_ops(enum damon_ops_id id);
+/* operation sets (ops-registry.c) */
 int damon_register_ops(struct damon_operations *ops);
+bool damon_is_registered_ops(enum damon_ops_id id);
 int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id);
+/* attributes (attrs.c) and the online update (commit.c) */
+int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs);
+int damon_validate_attrs(struct damon_attrs *attrs);
+int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src);
 
 /**
  * damon_target_has_pid() - Tell whether a context's targets are processes.
@@ -858,6 +862,7 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive);
 int damon_stop(struct damon_ctx **ctxs, int nr_ctxs);
 bool damon_is_running(struct damon_ctx *ctx);
 int damon_kdamond_pid(struct damon_ctx *ctx);
+int damon_nr_running_ctxs(void);
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 

@@ -141,16 +141,19 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 /*
  * Run the pending damon_call() requests.  One-shot requests are completed
  * and dropped, repeat ones stay queued.  With @cancel, every request is
- * cancelled instead (the kdamond is exiting).
+ * cancelled instead (the kdamond is exiting).  Returns whether a one-shot
+ * request ran: those are what may change the context (a commit, say); the
+ * repeat ones read it.
  *
  * The requests are taken off the shared list first so that no lock is held
  * while their functions run.  Paired with damon_call(), which queues only
  * while holding kdamond_lock and seeing a kdamond, and kdamond_teardown(),
  * which cancels while holding kdamond_lock before clearing ctx->kdamond.
  */
-void kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
+bool kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
 {
 	struct damon_call_control *c, *next;
+	bool ran_once = false;
 	LIST_HEAD(todo);
 	LIST_HEAD(keep);
 
@@ -173,16 +176,19 @@ void kdamond_run_calls(struct damon_ctx *ctx, bool cancel)
 			continue;
 		}
 		c->return_code = c->fn(c->data);
-		if (c->repeat)
+		if (c->repeat) {
 			list_add_tail(&c->list, &keep);
-		else
+		} else {
 			complete(&c->completion);
+			ran_once = true;
+		}
 	}
 	if (list_empty(&keep))
-		return;
+		return ran_once;
 	mutex_lock(&ctx->call_controls_lock);
 	list_splice(&keep, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
+	return ran_once;
 }
 
 /**

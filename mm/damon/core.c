@@ -281,9 +281,9 @@ static int kdamond_main(void *data)
 		unsigned long wait_us;
 
 		cond_resched();
-		kdamond_run_calls(ctx, false);
 		/* a commit may have set regions anew or raised the minimum */
-		damon_ensure_min_nr_regions(ctx);
+		if (kdamond_run_calls(ctx, false))
+			damon_ensure_min_nr_regions(ctx);
 		if (kdamond_should_exit(ctx))
 			break;
 		if (READ_ONCE(ctx->pause)) {

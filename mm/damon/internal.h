@@ -69,7 +69,7 @@ void damon_tune_intervals_step(struct damon_ctx *ctx);
 
 /* ===== call.c: the kdamond's side of damon_call() and damos_walk() ===== */
 
-void kdamond_run_calls(struct damon_ctx *ctx, bool cancel);
+bool kdamond_run_calls(struct damon_ctx *ctx, bool cancel);
 struct damos_walk_control *kdamond_walk_begin(struct damon_ctx *ctx);
 void kdamond_walk_end(struct damon_ctx *ctx);
 void kdamond_walk_finish(struct damon_ctx *ctx, bool canceled);
