@@ -279,12 +279,7 @@ static const struct attrs_case attrs_cases[] = {
 					 .max_sample_us = 100 } }, 0 },
 };
 
-static void attrs_case_desc(const struct attrs_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(attrs, attrs_cases, attrs_case_desc);
+KUNIT_ARRAY_PARAM_DESC(attrs, attrs_cases, name);
 
 static void damon_core_attrs_validation(struct kunit *test)
 {

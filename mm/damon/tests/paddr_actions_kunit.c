@@ -125,12 +125,7 @@ static const struct filter_case filter_cases[] = {
 	  { { ANON, true, true }, { ACTIVE, true, false } }, 0, true, 2 },
 };
 
-static void filter_case_desc(const struct filter_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(filter_case, filter_cases, filter_case_desc);
+KUNIT_ARRAY_PARAM_DESC(filter_case, filter_cases, desc);
 
 static void damon_ops_filters_table(struct kunit *test)
 {

@@ -111,12 +111,7 @@ static const struct consist_case consist_cases[] = {
 	  ULONG_MAX },
 };
 
-static void consist_case_desc(const struct consist_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(consist, consist_cases, consist_case_desc);
+KUNIT_ARRAY_PARAM_DESC(consist, consist_cases, desc);
 
 static void damon_quota_consist_step(struct kunit *test)
 {
@@ -228,12 +223,7 @@ static const struct score_case score_cases[] = {
 	{ "huge values do not overflow", ULONG_MAX, ULONG_MAX, 10000 },
 };
 
-static void score_case_desc(const struct score_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(score, score_cases, score_case_desc);
+KUNIT_ARRAY_PARAM_DESC(score, score_cases, desc);
 
 static void damon_quota_goal_score(struct kunit *test)
 {
@@ -264,12 +254,7 @@ static const struct base_case base_cases[] = {
 	{ "slow action still allows one region", 1, 0, 1, NSEC_PER_SEC, MSZ },
 };
 
-static void base_case_desc(const struct base_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(base, base_cases, base_case_desc);
+KUNIT_ARRAY_PARAM_DESC(base, base_cases, desc);
 
 static void damon_quota_base_esz(struct kunit *test)
 {
@@ -333,12 +318,7 @@ static const struct charge_case charge_cases[] = {
 	  700 * SZ_1M + 300 * SZ_1K },
 };
 
-static void charge_case_desc(const struct charge_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(charge, charge_cases, charge_case_desc);
+KUNIT_ARRAY_PARAM_DESC(charge, charge_cases, desc);
 
 static void damon_quota_fail_charge(struct kunit *test)
 {
@@ -381,12 +361,7 @@ static const struct prio_case prio_cases[] = {
 	  4 * MSZ, 99, 4 * MSZ },
 };
 
-static void prio_case_desc(const struct prio_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(prio, prio_cases, prio_case_desc);
+KUNIT_ARRAY_PARAM_DESC(prio, prio_cases, desc);
 
 static void damon_quota_prioritise(struct kunit *test)
 {

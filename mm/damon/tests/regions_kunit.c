@@ -190,13 +190,7 @@ static const struct set_regions_case set_regions_cases[] = {
 	},
 };
 
-static void set_regions_case_desc(const struct set_regions_case *c,
-				  char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(set_regions, set_regions_cases, set_regions_case_desc);
+KUNIT_ARRAY_PARAM_DESC(set_regions, set_regions_cases, name);
 
 static void damon_regions_set_regions(struct kunit *test)
 {
@@ -350,12 +344,7 @@ static const struct guided_case guided_cases[] = {
 	{ "accessed samples everywhere", 2, 99, 20, 3, 0 },
 };
 
-static void guided_case_desc(const struct guided_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(guided, guided_cases, guided_case_desc);
+KUNIT_ARRAY_PARAM_DESC(guided, guided_cases, desc);
 
 static void damon_regions_guided_split(struct kunit *test)
 {

@@ -164,12 +164,7 @@ static const struct pattern_case pattern_cases[] = {
 	{ "age above", 3 * MSZ, 4, 21, false },
 };
 
-static void pattern_case_desc(const struct pattern_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(pattern, pattern_cases, pattern_case_desc);
+KUNIT_ARRAY_PARAM_DESC(pattern, pattern_cases, desc);
 
 static void damon_schemes_pattern_edges(struct kunit *test)
 {
@@ -216,12 +211,7 @@ static const struct wmarks_case wmarks_cases[] = {
 	  { true, false, false, true } },
 };
 
-static void wmarks_case_desc(const struct wmarks_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(wmarks, wmarks_cases, wmarks_case_desc);
+KUNIT_ARRAY_PARAM_DESC(wmarks, wmarks_cases, desc);
 
 static void damon_schemes_wmarks_state_machine(struct kunit *test)
 {
@@ -312,12 +302,7 @@ static const struct filter_case filter_cases[] = {
 	{ "negated target", { TGT(false, false, 1) }, 1, 0, false },
 };
 
-static void filter_case_desc(const struct filter_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(filter, filter_cases, filter_case_desc);
+KUNIT_ARRAY_PARAM_DESC(filter, filter_cases, desc);
 
 static void damon_schemes_core_filters(struct kunit *test)
 {
@@ -453,12 +438,7 @@ static const struct split_case split_cases[] = {
 	{ "quota above all", 17, 2, 16, 0 },
 };
 
-static void split_case_desc(const struct split_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(split, split_cases, split_case_desc);
+KUNIT_ARRAY_PARAM_DESC(split, split_cases, desc);
 
 static void damon_schemes_quota_split(struct kunit *test)
 {

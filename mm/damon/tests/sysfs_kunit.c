@@ -57,12 +57,7 @@ static const struct parse_case parse_cases[] = {
 	{ "string is no number", DAMON_SYSFS_STRING, false, "1", -EINVAL, 0 },
 };
 
-static void parse_case_desc(const struct parse_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+KUNIT_ARRAY_PARAM_DESC(parse, parse_cases, desc);
 
 /* ===== Test cases ===== */
 

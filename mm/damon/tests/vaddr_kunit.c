@@ -220,12 +220,7 @@ static const struct layout_case layout_cases[] = {
 	},
 };
 
-static void layout_case_desc(const struct layout_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(layout, layout_cases, layout_case_desc);
+KUNIT_ARRAY_PARAM_DESC(layout, layout_cases, name);
 
 static void damon_vaddr_ranges_leave_out_biggest_holes(struct kunit *test)
 {
@@ -388,12 +383,7 @@ static const struct advice_case advice_cases[] = {
 	{ "stat", DAMOS_STAT, -EINVAL },
 };
 
-static void advice_case_desc(const struct advice_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(advice, advice_cases, advice_case_desc);
+KUNIT_ARRAY_PARAM_DESC(advice, advice_cases, name);
 
 /* Each madvise() action maps to its advice, the other actions to none. */
 static void damon_vaddr_action_advice(struct kunit *test)

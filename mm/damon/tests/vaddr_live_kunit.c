@@ -195,21 +195,19 @@ static bool wait_stopped(struct damon_ctx *ctx, unsigned int timeout_ms)
 
 /* ===== Test cases ===== */
 
-static const enum damon_ops_id live_ops[] = {
-	DAMON_OPS_VADDR, DAMON_OPS_FVADDR,
+static const struct live_ops_case {
+	enum damon_ops_id id;
+	const char *name;
+} live_ops[] = {
+	{ DAMON_OPS_VADDR, "vaddr" },
+	{ DAMON_OPS_FVADDR, "fvaddr" },
 };
 
-static void live_ops_desc(const enum damon_ops_id *id, char *desc)
-{
-	strscpy(desc, *id == DAMON_OPS_VADDR ? "vaddr" : "fvaddr",
-		KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(live_ops, live_ops, live_ops_desc);
+KUNIT_ARRAY_PARAM_DESC(live_ops, live_ops, name);
 
 static void damon_vaddr_live_hot_cold(struct kunit *test)
 {
-	const enum damon_ops_id *id = test->param_value;
+	const struct live_ops_case *ops = test->param_value;
 	struct damon_addr_range ranges[] = {
 		{ HOT_ADDR, HOT_ADDR + RANGE_SZ },
 		{ COLD_ADDR, COLD_ADDR + RANGE_SZ },
@@ -225,7 +223,7 @@ static void damon_vaddr_live_hot_cold(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_EQ(test,
 			kunit_add_action_or_reset(test, destroy_ctx, ctx), 0);
-	KUNIT_ASSERT_EQ(test, damon_select_ops(ctx, *id), 0);
+	KUNIT_ASSERT_EQ(test, damon_select_ops(ctx, ops->id), 0);
 	/*
 	 * The workload maps its ranges only after it started, far from its
 	 * other mappings: vaddr must pick them up in an update.
@@ -238,7 +236,7 @@ static void damon_vaddr_live_hot_cold(struct kunit *test)
 	t = damon_new_target();
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	damon_add_target(ctx, t);
-	if (*id == DAMON_OPS_FVADDR)
+	if (ops->id == DAMON_OPS_FVADDR)
 		KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 2,
 							PAGE_SIZE), 0);
 	t->pid = spawn_workload(test);
