@@ -140,6 +140,14 @@ static void destroy_ctx_action(void *data)
 	damon_destroy_ctx(data);
 }
 
+/* Destroy @ctx when the case ends, even after a failed assertion. */
+static void defer_destroy_ctx(struct kunit *test, struct damon_ctx *ctx)
+{
+	int err = kunit_add_action_or_reset(test, destroy_ctx_action, ctx);
+
+	KUNIT_ASSERT_EQ(test, err, 0);
+}
+
 static void start_fake_ctx(struct kunit *test, struct damon_ctx *ctx,
 			   bool exclusive)
 {
@@ -310,8 +318,7 @@ static void damon_core_attrs_rescaling(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 10);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	s = new_stat_scheme(test);
 	damon_add_scheme(ctx, s);
 	r = damon_first_region(list_first_entry(&ctx->adaptive_targets,
@@ -357,10 +364,8 @@ static void damon_core_commit_ctx(struct kunit *test)
 	src = damon_new_ctx();
 	KUNIT_ASSERT_NOT_NULL(test, dst);
 	KUNIT_ASSERT_NOT_NULL(test, src);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, dst), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, src), 0);
+	defer_destroy_ctx(test, dst);
+	defer_destroy_ctx(test, src);
 	dst->ops = fake_ops;
 	src->ops = fake_ops;
 
@@ -477,10 +482,8 @@ static void damon_core_commit_keeps_tuned_intervals(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, dst);
 	KUNIT_ASSERT_NOT_NULL(test, src);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, dst), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, src), 0);
+	defer_destroy_ctx(test, dst);
+	defer_destroy_ctx(test, src);
 	src->attrs.intervals_goal = goal;
 	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
 	/* as if tuned: 5 ms -> 20 ms, ratio kept */
@@ -643,10 +646,8 @@ static void damon_core_start_stop_busy(struct kunit *test)
 	fake_reset();
 	a = new_fake_ctx(test, 100);
 	b = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, a), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, b), 0);
+	defer_destroy_ctx(test, a);
+	defer_destroy_ctx(test, b);
 
 	start_fake_ctx(test, a, true);
 	KUNIT_EXPECT_TRUE(test, damon_is_running(a));
@@ -688,8 +689,7 @@ static void damon_core_call_and_walk_running(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	damon_add_scheme(ctx, new_stat_scheme(test));
 	start_fake_ctx(test, ctx, false);
 
@@ -725,8 +725,7 @@ static void damon_core_stops_on_invalid_targets(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	start_fake_ctx(test, ctx, false);
 	WRITE_ONCE(fake.targets_valid, false);
 	/* bounded wait; the kdamond checks once per sampling interval */
@@ -751,8 +750,7 @@ static void damon_core_paused_serves_requests(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	damon_add_scheme(ctx, new_stat_scheme(test));
 	ctx->pause = true;
 	start_fake_ctx(test, ctx, false);
@@ -776,8 +774,7 @@ static void damon_core_paused_does_not_spin(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	ctx->attrs.sample_interval = 10000;
 	ctx->attrs.aggr_interval = 200000;
 	ctx->pause = true;
@@ -850,8 +847,7 @@ static void damon_core_walk_busy_and_canceled(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, req);
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	/* a scheme that won't complete an apply round during the test */
 	s = new_stat_scheme(test);
 	s->apply_interval_us = 3600UL * USEC_PER_SEC;
@@ -918,8 +914,7 @@ static void damon_core_call_canceled(struct kunit *test)
 
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	start_fake_ctx(test, ctx, false);
 
 	/*
@@ -945,8 +940,9 @@ static void damon_core_call_canceled(struct kunit *test)
 	 * valid target and exits, cancelling the request unrun.
 	 */
 	KUNIT_ASSERT_EQ(test, damon_call(ctx, &trigger->call), 0);
-	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(
-				&trigger->trig.running, 30 * HZ));
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&trigger->trig.running,
+						      30 * HZ));
 	start_async_req(test, req);
 	KUNIT_ASSERT_TRUE(test, wait_done(req));
 	KUNIT_EXPECT_EQ(test, req->ret, -ECANCELED);
@@ -978,10 +974,8 @@ static void damon_core_commit_while_running(struct kunit *test)
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
 	src = new_fake_ctx(test, 50);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, src), 0);
+	defer_destroy_ctx(test, ctx);
+	defer_destroy_ctx(test, src);
 	src->attrs.aggr_interval = 40000;
 	damon_add_scheme(src, new_stat_scheme(test));
 	start_fake_ctx(test, ctx, false);
@@ -1002,19 +996,23 @@ static void damon_core_biggest_system_ram(struct kunit *test)
 {
 	struct damon_target *t = damon_new_target();
 	unsigned long start = 8 * MSZ, end = 4 * MSZ;
+	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
-				&start, &end, 1, MSZ), -EINVAL);
+	err = damon_set_region_biggest_system_ram_default(t, &start, &end, 1,
+							  MSZ);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
 	end = 16 * MSZ;
-	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
-				&start, &end, 1, MSZ), 0);
+	err = damon_set_region_biggest_system_ram_default(t, &start, &end, 1,
+							  MSZ);
+	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1);
 	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 8 * MSZ);
 	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 16 * MSZ);
 	/* with an address unit, regions are in units */
-	KUNIT_EXPECT_EQ(test, damon_set_region_biggest_system_ram_default(t,
-				&start, &end, 4, 1), 0);
+	err = damon_set_region_biggest_system_ram_default(t, &start, &end, 4,
+							  1);
+	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.start, 2 * MSZ);
 	start = 0;
 	end = 0;
@@ -1070,8 +1068,7 @@ static void damon_core_update_keeps_min_nr_regions(struct kunit *test)
 	fake_reset();
 	fake_nr_moves = 0;
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	ctx->ops.update = fake_update_move;
 	ctx->attrs.ops_update_interval = ctx->attrs.sample_interval;
 	w.ctx = ctx;
@@ -1104,7 +1101,7 @@ static void probe_aggregated(void *data, unsigned long target_id,
 static void damon_core_kdamond_tunes_intervals(struct kunit *test)
 {
 	struct damon_ctx *ctx;
-	int i;
+	int i, err;
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
@@ -1113,18 +1110,18 @@ static void damon_core_kdamond_tunes_intervals(struct kunit *test)
 	fake.hot_start = 0;
 	fake.hot_end = MSZ;
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	ctx->attrs.intervals_goal = (struct damon_intervals_goal){
 		.access_bp = 5000, .aggrs = 1,
 		.min_sample_us = 100, .max_sample_us = 4000,
 	};
 	atomic_set(&nr_tune_events, 0);
 	atomic_set(&nr_aggregated_events, 0);
-	KUNIT_ASSERT_EQ(test, register_trace_damon_monitor_intervals_tune(
-				probe_intervals_tune, NULL), 0);
-	KUNIT_ASSERT_EQ(test, register_trace_damon_aggregated(
-				probe_aggregated, NULL), 0);
+	err = register_trace_damon_monitor_intervals_tune(probe_intervals_tune,
+							  NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = register_trace_damon_aggregated(probe_aggregated, NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	start_fake_ctx(test, ctx, false);
 
 	/* bounded wait for enough tuning steps to hit the upper bound */
@@ -1188,8 +1185,8 @@ static int check_hot_found(void *data)
 		damon_for_each_target(t, ctx)
 			damon_for_each_region(r, t)
 				pr_debug("hot search: %lu-%lu: %u\n",
-					r->ar.start / MSZ, r->ar.end / MSZ,
-					r->last_nr_accesses);
+					 r->ar.start / MSZ, r->ar.end / MSZ,
+					 r->last_nr_accesses);
 	return 0;
 }
 
@@ -1205,8 +1202,7 @@ static void damon_core_kdamond_finds_hot_range(struct kunit *test)
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
 	hs.ctx = ctx;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	start_fake_ctx(test, ctx, false);
 
 	/*
@@ -1287,8 +1283,7 @@ static void damon_core_apply_intervals_keep_ratio(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, call);
 	fake_reset();
 	ctx = new_fake_ctx(test, 100);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				destroy_ctx_action, ctx), 0);
+	defer_destroy_ctx(test, ctx);
 	ctx->ops.check_accesses = fake_check_noisy;
 	aggr = new_stat_scheme(test);
 	fast = new_stat_scheme(test);
@@ -1360,6 +1355,7 @@ static struct kunit_suite damon_core_test_suite = {
 	.name = "damon_core",
 	.test_cases = damon_core_test_cases,
 };
+
 kunit_test_suite(damon_core_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the DAMON core");

@@ -18,8 +18,9 @@
  *
  * Return: the highest &damon_region->nr_accesses afterwards.
  */
-static inline unsigned int damon_test_sample_all(struct damon_ctx *ctx,
-		bool (*seen)(const struct damon_region *r))
+static inline unsigned int
+damon_test_sample_all(struct damon_ctx *ctx,
+		      bool (*seen)(const struct damon_region *r))
 {
 	unsigned int highest = 0;
 	struct damon_target *t;

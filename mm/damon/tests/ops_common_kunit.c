@@ -16,8 +16,10 @@
  * Have @fn(@arg) run when the test ends (on failure too); the resource is
  * released right away if that cannot be arranged.
  */
-#define defer(test, fn, arg)						\
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fn, arg), 0)
+static void defer(struct kunit *test, kunit_action_t *fn, void *arg)
+{
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fn, arg), 0);
+}
 
 KUNIT_DEFINE_ACTION_WRAPPER(destroy_ctx, damon_destroy_ctx,
 			    struct damon_ctx *);

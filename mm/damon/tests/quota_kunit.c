@@ -386,8 +386,9 @@ static void damon_quota_prioritise(struct kunit *test)
 	/* better regions get the whole budget, worse ones nothing */
 	KUNIT_EXPECT_EQ(test, damos_round_allowance(&round, 99), c->quota);
 	if (c->want_min_score)
-		KUNIT_EXPECT_FALSE(test, damos_round_admits(&round,
-						c->want_min_score - 1));
+		KUNIT_EXPECT_FALSE(test,
+				   damos_round_admits(&round,
+						      c->want_min_score - 1));
 }
 
 /* ===== Tuners on a context ===== */
@@ -515,4 +516,5 @@ static struct kunit_suite damon_quota_test_suite = {
 	.name = "damon_quota",
 	.test_cases = damon_quota_test_cases,
 };
+
 kunit_test_suite(damon_quota_test_suite);

@@ -2,8 +2,9 @@
 /*
  * KUnit tests for DAMON's region lists and adaptive regions adjustment:
  * list operations, damon_set_regions() edge cases, split bounds, guided
- * cuts and how fast they isolate a hot range, merge threshold, aging and the moving-sum access estimate.  Everything runs on
- * contexts that are never started, so the tests own them.
+ * cuts and how fast they isolate a hot range, merge threshold, aging and
+ * the moving-sum access estimate.  Everything runs on contexts that are
+ * never started, so the tests own them.
  */
 
 #include <kunit/test.h>
@@ -362,8 +363,9 @@ static void damon_regions_guided_split(struct kunit *test)
 		r->hit_end = c->hit_end * MSZ - 5;
 	}
 	if (!c->nr_out) {
-		KUNIT_EXPECT_EQ(test, damon_split_target_regions(t,
-					c->nr_pieces, 20, MSZ), 1);
+		KUNIT_EXPECT_EQ(test,
+				damon_split_target_regions(t, c->nr_pieces, 20,
+							   MSZ), 1);
 		KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
 		damon_free_target(t);
 		return;
@@ -450,7 +452,8 @@ static unsigned int sim_windows_to_isolate(struct kunit *test, bool guided)
 				r->sampling_addr = r->ar.start +
 					get_random_u32_below(damon_sz_region(r));
 				damon_update_region_access_rate(r,
-						sim_sample_hot(r), &ctx->attrs);
+								sim_sample_hot(r),
+								&ctx->attrs);
 				highest = max(highest, r->nr_accesses);
 			}
 		if (sim_isolated(ctx))
@@ -619,6 +622,7 @@ static struct kunit_suite damon_regions_test_suite = {
 	.name = "damon_regions",
 	.test_cases = damon_regions_test_cases,
 };
+
 kunit_test_suite(damon_regions_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for DAMON's adaptive regions adjustment");

@@ -745,4 +745,5 @@ static struct kunit_suite damon_schemes_test_suite = {
 	.name = "damon_schemes",
 	.test_cases = damon_schemes_test_cases,
 };
+
 kunit_test_suite(damon_schemes_test_suite);

@@ -99,6 +99,7 @@ static struct kunit_suite damon_sysfs_test_suite = {
 	.name = "damon_sysfs",
 	.test_cases = damon_sysfs_test_cases,
 };
+
 kunit_test_suite(damon_sysfs_test_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -60,6 +60,8 @@ static void stop_ctx(void *ctx)
 		damon_stop(&c, 1);
 }
 
+static char *workload_envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/bin", NULL };
+
 static int record_pid(struct subprocess_info *info, struct cred *new)
 {
 	struct pid **pid = info->data;
@@ -71,16 +73,15 @@ static int record_pid(struct subprocess_info *info, struct cred *new)
 /* Start the workload; return its pid, with a reference the target owns. */
 static struct pid *spawn_workload(struct kunit *test)
 {
-	static char *envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/bin", NULL };
-	char *argv[] = { workload, WORKLOAD_SECS, NULL };
+	char *argv[3] = { workload, WORKLOAD_SECS, NULL };
 	struct subprocess_info *info;
 	struct pid *pid = NULL;
 	int err;
 
 	if (!workload || !*workload)
 		kunit_skip(test, "no workload (see the header of this file)");
-	info = call_usermodehelper_setup(workload, argv, envp, GFP_KERNEL,
-					 record_pid, NULL, &pid);
+	info = call_usermodehelper_setup(workload, argv, workload_envp,
+					 GFP_KERNEL, record_pid, NULL, &pid);
 	KUNIT_ASSERT_NOT_NULL(test, info);
 	err = call_usermodehelper_exec(info, UMH_WAIT_EXEC);
 	if (err) {
