@@ -1,11 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
 """Helpers shared by the Python tests of this directory (the shell tests
-have _common.sh)."""
+have _common.sh).
+
+The KTAP output goes through the kselftest helpers, ksft.py, found next to
+this directory both in the source tree and where the selftests Makefile
+installs them (TEST_INCLUDES): a test starts with ksft.print_header(),
+then either sets its plan or calls skip_all(), and ends with
+ksft.finished().
+"""
 
 import os
+import sys
 
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+sys.path.append(os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                             '..', 'kselftest'))
+import ksft  # noqa: E402  (found through the path above)
+from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP  # noqa: E402,F401
+
 PAGE = os.sysconf('SC_PAGE_SIZE')
+
+
+def skip_all(reason):
+    """A plan of no tests, skipped for @reason, and the skip exit status."""
+    print('1..0 # SKIP %s' % reason)
+    sys.exit(KSFT_SKIP)
 
 
 def write(path, val):

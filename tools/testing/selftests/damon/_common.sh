@@ -2,14 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers shared by our DAMON shell kselftests.
+#
+# The KTAP output goes through the kselftest helpers, ktap_helpers.sh, found
+# next to this directory both in the source tree and where the selftests
+# Makefile installs them (TEST_INCLUDES).  A test prints the KTAP header
+# with ktap_print_header right after sourcing this file, then either sets
+# its plan with ktap_set_plan or skips with damon_skip_all, and ends with
+# ktap_finished.
 
 DIR=$(dirname "$(readlink -f "$0")")
 . "$DIR/../kselftest/ktap_helpers.sh"
 
+# damon_skip_all REASON: a plan of no tests, skipped for REASON; exit.
+damon_skip_all() {
+	ktap_skip_all "$@"
+	exit "$KSFT_SKIP"
+}
+
 damon_require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
-		ktap_skip_all "must be run as root"
-		exit "$KSFT_SKIP"
+		damon_skip_all "must be run as root"
 	fi
 }
 
@@ -27,8 +39,7 @@ DAMON_ADMIN=/sys/kernel/mm/damon/admin
 
 damon_require_sysfs() {
 	if [ ! -d "$DAMON_ADMIN/kdamonds" ]; then
-		ktap_skip_all "no DAMON sysfs interface"
-		exit "$KSFT_SKIP"
+		damon_skip_all "no DAMON sysfs interface"
 	fi
 }
 
@@ -92,16 +103,15 @@ damon_reset() {
 	echo 0 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
 }
 
-# damon_begin OPS...: the start of a test of a running kdamond: root and
-# the sysfs interface required, KTAP header printed, every kdamond removed,
-# then one kdamond with one context staged; skip if one of the operation
-# sets OPS is not available.
+# damon_begin OPS...: the start of a test of a running kdamond, after the
+# KTAP header: root and the sysfs interface required, every kdamond
+# removed, then one kdamond with one context staged; skip if one of the
+# operation sets OPS is not available.
 damon_begin() {
 	local ops
 
 	damon_require_root
 	damon_require_sysfs
-	ktap_print_header
 	damon_reset
 	echo 1 > "$DAMON_ADMIN/kdamonds/nr_kdamonds"
 	echo 1 > "$DAMON_ADMIN/kdamonds/0/contexts/nr_contexts"
@@ -109,8 +119,7 @@ damon_begin() {
 		if ! grep -qx "$ops" \
 			"$DAMON_ADMIN/kdamonds/0/contexts/0/avail_operations"; then
 			damon_reset
-			ktap_skip_all "the $ops operation set is not available"
-			exit "$KSFT_SKIP"
+			damon_skip_all "the $ops operation set is not available"
 		fi
 	done
 }

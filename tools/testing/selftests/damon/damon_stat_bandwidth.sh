@@ -14,6 +14,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 P=/sys/module/damon_stat/parameters
 MIB=64
 PASSES=4
@@ -21,14 +23,11 @@ FACTOR=2
 
 damon_require_root
 if [ ! -d "$P" ]; then
-	ktap_skip_all "DAMON_STAT is not built in"
-	exit "$KSFT_SKIP"
+	damon_skip_all "DAMON_STAT is not built in"
 fi
 if pgrep -x 'kdamond\..*' >/dev/null; then
-	ktap_skip_all "a kdamond is already running"
-	exit "$KSFT_SKIP"
+	damon_skip_all "a kdamond is already running"
 fi
-ktap_print_header
 ktap_set_plan 4
 
 "$DIR/touch_rate" $MIB $PASSES 60 &

@@ -12,6 +12,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
 HOT_ADDR=$((0x600000000000))
@@ -107,7 +109,8 @@ t1=$(date +%s%N)
 a1=$(stat_of 0 sz_applied)
 windows=$(( (t1 - t0) / (RESET_MS * 1000000) + 2 ))
 applied=$((a1 - a0))
-ktap_print_msg "quota: $applied bytes applied in $(( (t1 - t0) / 1000000 )) ms, bound $((windows * QUOTA))"
+ktap_print_msg "quota: $applied bytes applied in" \
+	"$(( (t1 - t0) / 1000000 )) ms, bound $((windows * QUOTA))"
 ktap_test_result "the quota lets some bytes through" [ "$applied" -gt 0 ]
 ktap_test_result "the size quota caps sz_applied" \
 	[ "$applied" -le $((windows * QUOTA)) ]

@@ -7,13 +7,15 @@
 # range holding the buffer with every region matching, and a memcg ops
 # filter keeps the actions on the workload's pages.  Checked: pageout (to
 # zram swap), lru_deprio and lru_prio, migrate_cold to target_nid,
-# migrate_hot to one dest and migrate_cold to two weighted dests, filters that exclude the workload (memcg reject,
-# anon with matching N), the young filter clearing what it checks, and
-# sz_ops_filter_passed.
+# migrate_hot to one dest and migrate_cold to two weighted dests, filters
+# that exclude the workload (memcg reject, anon with matching N), the young
+# filter clearing what it checks, and sz_ops_filter_passed.
 #
-# Usage: damos_paddr_actions.sh [/path/to/damos_paddr_workload]
+# Argument: the path of damos_paddr_workload (default: next to this file).
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
+
+ktap_print_header
 
 WORKLOAD=${1:-$DIR/damos_paddr_workload}
 MIB=32
@@ -310,16 +312,14 @@ test_pageout() {
 
 damon_begin paddr
 if [ ! -x "$WORKLOAD" ] || [ ! -e /sys/fs/cgroup/cgroup.subtree_control ]; then
-	ktap_skip_all "no workload binary or no cgroup v2"
-	exit "$KSFT_SKIP"
+	damon_skip_all "no workload binary or no cgroup v2"
 fi
 grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p "$CG"
 damon_numa_balancing_off
 if ! start_workload; then
-	ktap_skip_all "the workload did not start: $(cat "$wl_out")"
-	exit "$KSFT_SKIP"
+	damon_skip_all "the workload did not start: $(cat "$wl_out")"
 fi
 echo "# workload $wl_pid: buffer at $(damon_wl_buf_addr), physical range $(wl_range)"
 

@@ -25,6 +25,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
 S=$C/schemes/0
@@ -298,8 +300,7 @@ check_unsupported() {
 
 damon_begin vaddr fvaddr
 if [ ! -x "$DIR/damos_vaddr_target" ]; then
-	ktap_skip_all "damos_vaddr_target is not built"
-	exit "$KSFT_SKIP"
+	damon_skip_all "damos_vaddr_target is not built"
 fi
 ktap_set_plan 8
 

@@ -5,9 +5,11 @@
 # a workload's buffer, allocated on node 0, moves to target_nid 1 and back
 # to node 0 as the one entry of dests/.
 #
-# Usage: damos_vaddr_migrate.sh [/path/to/damos_paddr_workload]
+# Argument: the path of damos_paddr_workload (default: next to this file).
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
+
+ktap_print_header
 
 WORKLOAD=${1:-$DIR/damos_paddr_workload}
 MIB=16
@@ -66,16 +68,14 @@ run_until() {
 
 damon_begin vaddr
 if [ ! -x "$WORKLOAD" ] || [ ! -d /sys/devices/system/node/node1 ]; then
-	ktap_skip_all "no workload binary or only one NUMA node"
-	exit "$KSFT_SKIP"
+	damon_skip_all "no workload binary or only one NUMA node"
 fi
 damon_numa_balancing_off
 wl_out=$(mktemp)
 "$WORKLOAD" "$MIB" 0 > "$wl_out" &
 wl_pid=$!
 if ! damon_wait_for 60 grep -q '^range' "$wl_out" || ! mostly_on_node 0; then
-	ktap_skip_all "the workload did not start on node 0"
-	exit "$KSFT_SKIP"
+	damon_skip_all "the workload did not start on node 0"
 fi
 
 ktap_set_plan 2

@@ -6,8 +6,9 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
-damon_require_root
 ktap_print_header
+
+damon_require_root
 ktap_set_plan 1
 
 dbgfs=$(damon_debugfs_dir)

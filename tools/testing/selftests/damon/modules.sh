@@ -8,18 +8,18 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 damon_require_root
 
 MODS="damon_reclaim damon_lru_sort damon_stat"
 for m in $MODS; do
 	if [ ! -d "/sys/module/$m/parameters" ]; then
-		ktap_skip_all "$m is not built in"
-		exit "$KSFT_SKIP"
+		damon_skip_all "$m is not built in"
 	fi
 done
 if pgrep -x 'kdamond\..*' >/dev/null; then
-	ktap_skip_all "a kdamond is already running"
-	exit "$KSFT_SKIP"
+	damon_skip_all "a kdamond is already running"
 fi
 
 RECLAIM_DEFAULTS="min_age=120000000 quota_ms=10 quota_sz=134217728
@@ -281,7 +281,6 @@ stat_outputs() {
 	expect_eq "$(rd $m kdamond_pid)" -1 "$m: kdamond_pid reads -1"
 }
 
-ktap_print_header
 ktap_set_plan 119
 
 check_defaults damon_reclaim "$RECLAIM_DEFAULTS"

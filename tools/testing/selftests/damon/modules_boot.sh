@@ -9,6 +9,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 damon_require_root
 
 read -r cmdline < /proc/cmdline
@@ -17,11 +19,9 @@ for m in damon_reclaim damon_lru_sort damon_stat; do
 	[[ " $cmdline " == *" $m.enabled=Y "* ]] && mods="$mods $m"
 done
 if [ -z "$mods" ]; then
-	ktap_skip_all "no damon_*.enabled=Y on the kernel command line"
-	exit "$KSFT_SKIP"
+	damon_skip_all "no damon_*.enabled=Y on the kernel command line"
 fi
 
-ktap_print_header
 ktap_set_plan $(( $(echo $mods | wc -w) * 3 ))
 first=""
 for m in $mods; do

@@ -16,10 +16,9 @@ short intervals; everything is reset to the defaults at the end.
 import os
 import struct
 import subprocess
-import sys
 import time
 
-from _common import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, PAGE, read, write
+from _common import PAGE, ksft, read, skip_all, write
 
 DIR = os.path.dirname(os.path.realpath(__file__))
 KPF_LRU, KPF_ACTIVE = 5, 6
@@ -28,14 +27,6 @@ ALWAYS_ON_WMARKS = {'wmarks_high': 1000, 'wmarks_mid': 999, 'wmarks_low': 0}
 # with the state it reached printed.
 RECLAIM_DEADLINE = 240
 LRU_SORT_DEADLINE = 240
-
-results = []
-
-
-def report(ok, desc):
-    results.append(ok)
-    print('%sok %d %s' % ('' if ok else 'not ', len(results), desc))
-
 
 def param_dir(mod):
     return '/sys/module/%s/parameters' % mod
@@ -117,7 +108,7 @@ def zram_swap_on():
                        stdout=subprocess.DEVNULL)
         subprocess.run(['swapon', '/dev/zram0'], check=True)
     except (OSError, subprocess.CalledProcessError) as e:
-        print('# zram swap: %s' % e)
+        ksft.print_msg('zram swap: %s' % e)
         return None
     return '/dev/zram0'
 
@@ -141,7 +132,7 @@ def test_reclaim():
     dev = zram_swap_on()
     if not dev:
         for d in ('swap grows', 'RSS shrinks', 'pswpout rises'):
-            report(False, 'damon_reclaim: %s (no zram swap)' % d)
+            ksft.test_result_fail('damon_reclaim: %s (no zram swap)' % d)
         return
     mib = 64
     proc, addr = start_workload(mib, 0.001, 600)	# written once, then idle
@@ -172,19 +163,23 @@ def test_reclaim():
                  RECLAIM_DEADLINE)
         swapped = status(proc.pid, 'VmSwap') >= (mib << 20) // 2
         rss1, pswpout1 = status(proc.pid, 'VmRSS'), vmstat('pswpout')
-        print('# after %.0f s: VmRSS %d -> %d KiB, VmSwap %d KiB, pswpout +%d' %
-              (time.time() - begin, rss0 >> 10, rss1 >> 10,
-               status(proc.pid, 'VmSwap') >> 10, pswpout1 - pswpout0))
+        ksft.print_msg('after %.0f s: VmRSS %d -> %d KiB, VmSwap %d KiB, '
+                       'pswpout +%d' %
+                       (time.time() - begin, rss0 >> 10, rss1 >> 10,
+                        status(proc.pid, 'VmSwap') >> 10,
+                        pswpout1 - pswpout0))
         for k in ('enabled', 'kdamond_pid', 'nr_reclaim_tried_regions',
                   'bytes_reclaim_tried_regions', 'bytes_reclaimed_regions',
                   'nr_quota_exceeds', 'monitor_region_start',
                   'monitor_region_end'):
-            print('# %s: %s' % (k, read(os.path.join(param_dir(mod), k))))
-        report(swapped, 'damon_reclaim: half of a cold buffer swapped out')
-        report(rss0 - rss1 >= (mib << 20) // 2,
-               'damon_reclaim: RSS shrinks by half of the buffer')
-        report(pswpout1 - pswpout0 >= (mib << 20) // 2 // PAGE,
-               'damon_reclaim: pswpout rises')
+            ksft.print_msg('%s: %s' %
+                           (k, read(os.path.join(param_dir(mod), k))))
+        ksft.test_result(swapped,
+                         'damon_reclaim: half of a cold buffer swapped out')
+        ksft.test_result(rss0 - rss1 >= (mib << 20) // 2,
+                         'damon_reclaim: RSS shrinks by half of the buffer')
+        ksft.test_result(pswpout1 - pswpout0 >= (mib << 20) // 2 // PAGE,
+                         'damon_reclaim: pswpout rises')
     finally:
         write(os.path.join(param_dir(mod), 'enabled'), 'N')
         set_params(mod, old)
@@ -223,12 +218,14 @@ def test_lru_sort():
         wait_for(lambda: lru_pages(proc.pid, addr, nr)[1] >= nr * 9 // 10,
                  LRU_SORT_DEADLINE)
         lru1, active1 = lru_pages(proc.pid, addr, nr)
-        print('# after %.0f s, of %d pages: on LRU %d -> %d, active %d -> %d' %
-              (time.time() - begin, nr, lru0, lru1, active0, active1))
-        report(active0 <= nr // 4,
-               'damon_lru_sort: the hot buffer starts inactive')
-        report(active1 >= nr * 3 // 4,
-               'damon_lru_sort: three quarters of it end up active')
+        ksft.print_msg('after %.0f s, of %d pages: on LRU %d -> %d, '
+                       'active %d -> %d' %
+                       (time.time() - begin, nr, lru0, lru1, active0,
+                        active1))
+        ksft.test_result(active0 <= nr // 4,
+                         'damon_lru_sort: the hot buffer starts inactive')
+        ksft.test_result(active1 >= nr * 3 // 4,
+                         'damon_lru_sort: three quarters of it end up active')
     finally:
         write(os.path.join(param_dir(mod), 'enabled'), 'N')
         set_params(mod, old)
@@ -236,23 +233,20 @@ def test_lru_sort():
 
 
 def main():
-    print('TAP version 13')
+    ksft.print_header()
     if os.geteuid() != 0:
-        print('1..0 # SKIP must be run as root')
-        return KSFT_SKIP
+        skip_all('must be run as root')
     for mod in ('damon_reclaim', 'damon_lru_sort'):
         if not os.path.isdir(param_dir(mod)):
-            print('1..0 # SKIP %s is not built in' % mod)
-            return KSFT_SKIP
+            skip_all('%s is not built in' % mod)
     if subprocess.run(['pgrep', '-x', r'kdamond\..*'],
                       stdout=subprocess.DEVNULL).returncode == 0:
-        print('1..0 # SKIP a kdamond is already running')
-        return KSFT_SKIP
-    print('1..5')
+        skip_all('a kdamond is already running')
+    ksft.set_plan(5)
     test_reclaim()
     test_lru_sort()
-    return KSFT_PASS if all(results) else KSFT_FAIL
+    ksft.finished()
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

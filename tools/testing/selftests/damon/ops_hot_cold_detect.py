@@ -27,10 +27,9 @@ almost none of the cold range's.
 import os
 import struct
 import subprocess
-import sys
 import time
 
-from _common import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, PAGE, read, write
+from _common import PAGE, ksft, read, skip_all, write
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -136,17 +135,20 @@ def measure(ops, hot, cold, pid):
             covered(cold, regions) / cold_sz)
 
 
-def one_case(nr, ops, backing):
+def one_case(ops, backing):
     desc = '%s tells the hot range from the cold one (%s)' % (ops, backing)
     proc = subprocess.Popen([WORKLOAD, '30', backing])
     try:
         time.sleep(2)	# both ranges written
         if proc.poll() is not None:
-            print('ok %d %s # SKIP cannot map the ranges' % (nr, desc))
-            return True
+            ksft.print_msg('%s/%s: cannot map the ranges' % (ops, backing))
+            ksft.test_result_skip(desc)
+            return
         if backing == 'thp' and anon_huge_bytes(proc.pid) < RANGE_SZ:
-            print('ok %d %s # SKIP no transparent huge pages' % (nr, desc))
-            return True
+            ksft.print_msg('%s/%s: no transparent huge pages' %
+                           (ops, backing))
+            ksft.test_result_skip(desc)
+            return
         if ops == 'paddr':
             hot = runs(frames(proc.pid, HOT_ADDR))
             cold = runs(frames(proc.pid, COLD_ADDR))
@@ -155,22 +157,22 @@ def one_case(nr, ops, backing):
             cold = [(COLD_ADDR, COLD_ADDR + RANGE_SZ - PAGE)]
         hot_sz = sum(e - s for s, e in hot)
         cold_sz = sum(e - s for s, e in cold)
-        print('# %s/%s: hot %d runs, %d KiB; cold %d runs, %d KiB' %
-              (ops, backing, len(hot), hot_sz >> 10, len(cold),
-               cold_sz >> 10))
+        ksft.print_msg('%s/%s: hot %d runs, %d KiB; cold %d runs, %d KiB' %
+                       (ops, backing, len(hot), hot_sz >> 10, len(cold),
+                        cold_sz >> 10))
         if hot_sz < RANGE_SZ // 4 or cold_sz < RANGE_SZ // 4:
-            print('not ok %d %s # too fragmented in physical memory' %
-                  (nr, desc))
-            return False
+            ksft.print_msg('%s/%s: too fragmented in physical memory' %
+                           (ops, backing))
+            ksft.test_result_fail(desc)
+            return
         nr_regions, hot_frac, cold_frac = measure(ops, hot, cold, proc.pid)
     finally:
         proc.kill()
         proc.wait()
     ok = hot_frac >= HOT_MIN and cold_frac <= COLD_MAX
-    print('# %d regions; seen accessed: hot %.2f, cold %.2f' %
-          (nr_regions, hot_frac, cold_frac))
-    print('%sok %d %s' % ('' if ok else 'not ', nr, desc))
-    return ok
+    ksft.print_msg('%d regions; seen accessed: hot %.2f, cold %.2f' %
+                   (nr_regions, hot_frac, cold_frac))
+    ksft.test_result(ok, desc)
 
 
 CASES = [('paddr', 'page'), ('paddr', 'thp'), ('vaddr', 'thp'),
@@ -180,14 +182,12 @@ HUGETLB_PAGES = 16
 
 
 def main():
-    print('TAP version 13')
+    ksft.print_header()
     if os.geteuid() != 0:
-        print('1..0 # SKIP must be run as root')
-        return KSFT_SKIP
+        skip_all('must be run as root')
     if not os.path.isdir(ADMIN + '/kdamonds'):
-        print('1..0 # SKIP no DAMON sysfs interface')
-        return KSFT_SKIP
-    print('1..%d' % len(CASES))
+        skip_all('no DAMON sysfs interface')
+    ksft.set_plan(len(CASES))
     # Keep automatic NUMA balancing from moving the pages we located.
     try:
         write('/proc/sys/kernel/numa_balancing', 0)
@@ -196,15 +196,15 @@ def main():
     nr_huge = read('/proc/sys/vm/nr_hugepages')
     write('/proc/sys/vm/nr_hugepages', HUGETLB_PAGES)
     try:
-        ok = [one_case(i + 1, ops, backing)
-              for i, (ops, backing) in enumerate(CASES)]
+        for ops, backing in CASES:
+            one_case(ops, backing)
     finally:
         write('/proc/sys/vm/nr_hugepages', nr_huge)
-    return KSFT_PASS if all(ok) else KSFT_FAIL
+    ksft.finished()
 
 
 WORKLOAD = os.path.join(os.path.dirname(os.path.realpath(__file__)),
                         'ops_hot_cold')
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

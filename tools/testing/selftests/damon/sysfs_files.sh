@@ -7,6 +7,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 EINVAL="Invalid argument"
 ERANGE="Numerical result out of range"
 ENOMEM="Cannot allocate memory"
@@ -70,7 +72,8 @@ ROUND_TRIPS=(
 	"contexts/0/schemes/0/access_pattern/sz/max" "18446744073709551615" "18446744073709551615"
 	"contexts/0/schemes/0/quotas/goal_tuner" "temporal" "temporal"
 	"contexts/0/schemes/0/quotas/fail_charge_denom" "1024" "1024"
-	"contexts/0/schemes/0/quotas/goals/0/target_metric" "node_memcg_free_bp" "node_memcg_free_bp"
+	"contexts/0/schemes/0/quotas/goals/0/target_metric"
+		"node_memcg_free_bp" "node_memcg_free_bp"
 	"contexts/0/schemes/0/quotas/goals/0/path" "/foo" "/foo"
 	"contexts/0/schemes/0/watermarks/metric" "free_mem_rate" "free_mem_rate"
 	"contexts/0/schemes/0/core_filters/0/type" "addr" "addr"
@@ -168,7 +171,6 @@ test_resizing() {
 
 damon_require_root
 damon_require_sysfs
-ktap_print_header
 ktap_set_plan $(( ${#DEFAULTS[@]} / 2 + ${#ROUND_TRIPS[@]} / 3 + \
 		  ${#BAD[@]} / 3 + 8 ))
 

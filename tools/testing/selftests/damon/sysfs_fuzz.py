@@ -51,11 +51,8 @@ import sys
 import threading
 import time
 
-DIR = os.path.dirname(os.path.realpath(__file__))
-sys.path.append(os.path.join(DIR, '..', 'kselftest'))
-import ksft  # noqa: E402  (found through the path above)
+from _common import PAGE, ksft, skip_all
 
-PAGE = os.sysconf('SC_PAGE_SIZE')
 ADMIN = '/sys/kernel/mm/damon/admin'
 KDS = ADMIN + '/kdamonds'
 K0 = KDS + '/0'
@@ -1530,12 +1527,11 @@ def restore(mods, saved, stat_was):
 
 def main():
     global kmsg
+    ksft.print_header()
     if os.geteuid() != 0:
-        ksft.print_msg('must be run as root')
-        sys.exit(ksft.KSFT_SKIP)
+        skip_all('must be run as root')
     if not os.path.isdir(KDS):
-        ksft.print_msg('no DAMON sysfs interface')
-        sys.exit(ksft.KSFT_SKIP)
+        skip_all('no DAMON sysfs interface')
     kmsg = Kmsg()
     mods = [m for m in MODULES if os.path.isdir(param_dir(m))]
     saved = {p: read(p) for m in mods for p in writable(params(m))}
@@ -1544,10 +1540,10 @@ def main():
         put(param_dir('damon_stat') + '/enabled', 'N')
     for m in mods:
         if read(param_dir(m) + '/enabled') != b'N':
-            print('1..0 # SKIP %s runs' % m)
-            sys.exit(ksft.KSFT_SKIP)
+            if stat_was == b'Y':
+                put(param_dir('damon_stat') + '/enabled', 'Y')
+            skip_all('%s runs' % m)
 
-    ksft.print_header()
     if not stage_one_of_each():
         print('Bail out! cannot stage the tree')
         sys.exit(ksft.KSFT_FAIL)

@@ -31,11 +31,14 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 ITERS=${1:-${DAMON_RACE_ITERS:-300}}
 EINVAL="Invalid argument"
 EBUSY="Device or resource busy"
 U64_MAX=18446744073709551615
-SPLAT='WARNING:|BUG:|KASAN:|UBSAN:|kmemleak|Oops|general protection|cut here|possible circular|possible recursive|INFO: task|detected stall'
+SPLAT='WARNING:|BUG:|KASAN:|UBSAN:|kmemleak|Oops|general protection|cut here'
+SPLAT+='|possible circular|possible recursive|INFO: task|detected stall'
 MODS="damon_reclaim damon_lru_sort damon_stat"
 
 K=$DAMON_ADMIN/kdamonds/0
@@ -518,11 +521,9 @@ for m in damon_reclaim damon_lru_sort damon_stat; do
 	if [ -d "/sys/module/$m/parameters" ] &&
 	   [ "$(rd "$(mod_param "$m" enabled)")" = Y ] && [ $m != damon_stat ]
 	then
-		ktap_skip_all "$m runs"
-		exit "$KSFT_SKIP"
+		damon_skip_all "$m runs"
 	fi
 done
-ktap_print_header
 ktap_set_plan 12
 MAIN_PID=$BASHPID
 START=$EPOCHREALTIME

@@ -7,6 +7,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 EINVAL="Invalid argument"
 EBUSY="Device or resource busy"
 

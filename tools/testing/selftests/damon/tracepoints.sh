@@ -7,6 +7,8 @@
 
 . "$(dirname "$(readlink -f "$0")")/_common.sh"
 
+ktap_print_header
+
 damon_require_root
 
 tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
@@ -14,8 +16,7 @@ if [ -z "$tracefs" ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; 
 	tracefs=/sys/kernel/tracing
 fi
 if [ -z "$tracefs" ]; then
-	ktap_skip_all "tracefs is not available"
-	exit "$KSFT_SKIP"
+	damon_skip_all "tracefs is not available"
 fi
 
 # event|print format|fields in declaration order (type:name,...)
@@ -27,7 +28,6 @@ EVENTS=(
 'damos_stat_after_apply_interval|"ctx_idx=%u scheme_idx=%u nr_tried=%lu sz_tried=%lu nr_applied=%lu sz_applied=%lu sz_ops_filter_passed=%lu qt_exceeds=%lu nr_snapshots=%lu"|unsigned int:context_idx,unsigned int:scheme_idx,unsigned long:nr_tried,unsigned long:sz_tried,unsigned long:nr_applied,unsigned long:sz_applied,unsigned long:sz_ops_filter_passed,unsigned long:qt_exceeds,unsigned long:nr_snapshots'
 )
 
-ktap_print_header
 ktap_set_plan $(( ${#EVENTS[@]} * 3 ))
 
 for e in "${EVENTS[@]}"; do
