@@ -5,7 +5,8 @@
 Phases, each in its own guest boot (a kernel splat in any boot fails it):
   layers    no boot: the call graph between mm/damon's objects has no cycle
             and is the one Documentation/mm/damon/design.rst gives (layers.py)
-  kunit     every built-in KUnit suite runs at boot; KTAP parsed per case
+  kunit     every built-in KUnit suite runs at boot; the console's KTAP is
+            parsed per case by the tree's tools/testing/kunit/kunit.py parse
   ours      our kselftests (tools/testing/selftests/damon), kselftest runner
   boot      our kselftests of boot-time parameters, booted with them
   upstream  upstream's 6.12 DAMON selftests, unchanged, debugfs ones skipped
@@ -20,6 +21,7 @@ The last line is "N passed, N failed, N skipped"; exit status 1 on failure.
 """
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -71,54 +73,110 @@ def record(tid, status, detail=""):
 
 # ---------------------------------------------------------------- parsing
 
-TS_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
-RESULT_RE = re.compile(r"^(\s*)(not ok|ok) \d+ (.*?)(?: # (.*))?$")
-SUBTEST_RE = re.compile(r"^(\s*)# Subtest: (.*)$")
+# KUnit's own parser, from the kernel tree the test kernel is built from
+KUNIT_PY = os.path.join(BUILD, "src", "tools", "testing", "kunit", "kunit.py")
+# the errors kunit.py parse reports in its summary, e.g.
+# "[12:00:00] [ERROR] Test: damon_core: missing subtest result line!"
+KUNIT_ERROR_RE = re.compile(r"\[ERROR\] Test: (.*): (.*)$")
+KUNIT_STATUS = {"PASS": "PASS", "SKIP": "SKIP", "FAIL": "FAIL", "ERROR": "FAIL"}
+NOT_FINISHED = "suite did not finish (crash or hang?)"
 
 
-def parse_kunit(console):
-    """Per-case KUnit results from a KTAP stream on the console.
+def kunit_param_status(params):
+    """Status of a parameterised case from its parameters', as KUnit
+    decides it: failed if one failed, skipped if all skipped."""
+    st = [KUNIT_STATUS.get(p["status"], "FAIL") for p in params]
+    if "FAIL" in st:
+        return "FAIL", "%d of %d parameters failed" % (st.count("FAIL"), len(st))
+    if st and all(x == "SKIP" for x in st):
+        return "SKIP", ""
+    return "PASS", ""
 
-    Returns ([(id, status, detail)], complete) where complete is False if a
-    suite started but never reported its own result (a crash or hang).
+
+def parse_kunit(console_file, outdir):
+    """Per-case KUnit results of a boot's console, parsed by kunit.py parse.
+
+    Returns [(id, status, detail)]: "kunit:<suite>.<case>" for each case (a
+    parameterised case summarises its parameters), "kunit:<suite>" FAIL for
+    a suite that did not finish (a case or its own result line missing: a
+    crash or hang), "kunit:all" FAIL if suites are missing or there is no
+    KTAP at all.  kunit.py's JSON and text output are kept in @outdir.
     """
-    out, stack, open_suites = [], [], set()
-    seen_case = set()
-    in_ktap = False
-    for raw in console.splitlines():
-        line = TS_RE.sub("", raw.rstrip("\r"))
-        if line.startswith("KTAP version"):
-            in_ktap = True
-            continue
-        if not in_ktap:
-            continue
-        m = SUBTEST_RE.match(line)
+    if not os.path.exists(KUNIT_PY):
+        return [("kunit:all", "FAIL", "no %s (harness/tree.sh ours)" % KUNIT_PY)]
+    # absolute paths: kunit.py runs in the root of its tree
+    console_file = os.path.abspath(console_file)
+    js = os.path.abspath(os.path.join(outdir, "kunit.json"))
+    if os.path.exists(js):
+        os.unlink(js)
+    p = subprocess.run([sys.executable, KUNIT_PY, "parse", "--json=" + js,
+                        console_file], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    with open(os.path.join(outdir, "kunit-parse.log"), "w") as f:
+        f.write(p.stdout)
+    try:
+        with open(js) as f:
+            root = json.load(f)
+    except (OSError, ValueError) as e:
+        return [("kunit:all", "FAIL", "kunit.py parse gave no results: %s" % e)]
+
+    out = []                # (id, status, detail), in the order of the JSON
+    ids = {}                # test name in kunit.py's errors -> result id
+    suites = set()          # result ids of suites
+    missing = 0             # suites of the top-level plan that never ran
+    for c in root["test_cases"]:
+        # a suite without cases (e.g. skipped as a whole), or a missing one
+        if c["name"]:
+            ids[c["name"]] = "kunit:" + c["name"]
+            out.append((ids[c["name"]], KUNIT_STATUS.get(c["status"], "FAIL"), ""))
+        else:
+            missing += 1
+    for suite in root["sub_groups"]:
+        sname = suite["name"]
+        ids[sname] = "kunit:" + sname
+        suites.add(ids[sname])
+        finished = True
+        for c in suite["test_cases"]:
+            if not c["name"]:           # a case of the plan never reported
+                finished = False
+                continue
+            ids.setdefault(c["name"], "kunit:%s.%s" % (sname, c["name"]))
+            out.append(("kunit:%s.%s" % (sname, c["name"]),
+                        KUNIT_STATUS.get(c["status"], "FAIL"), ""))
+        for c in suite["sub_groups"]:
+            params = [x for x in c["test_cases"] if x["name"]]
+            if len(params) < len(c["test_cases"]):
+                finished = False
+            ids.setdefault(c["name"], "kunit:%s.%s" % (sname, c["name"]))
+            out.append(("kunit:%s.%s" % (sname, c["name"]),) +
+                       kunit_param_status(c["test_cases"]))
+        if not finished:
+            out.append((ids[sname], "FAIL", NOT_FINISHED))
+    if missing:
+        out.append(("kunit:all", "FAIL", "%d suite(s) of the plan did not "
+                    "run (crash or hang?)" % missing))
+
+    # What the JSON cannot say: a suite (or case) whose own result line is
+    # missing, or a malformed stream.  kunit.py names it in an error; the
+    # first error about a test fails it.
+    res = {}
+    for tid, st, det in out:
+        if tid not in res or st == "FAIL":
+            res[tid] = (st, det)
+    errors = {}
+    for line in p.stdout.splitlines():
+        m = KUNIT_ERROR_RE.search(line)
         if m:
-            ind = len(m.group(1))
-            stack = [e for e in stack if e[0] < ind] + [(ind, m.group(2).strip())]
-            if ind == 4 or len(stack) == 1:
-                open_suites.add(m.group(2).strip())
+            errors.setdefault(ids.get(m.group(1), "kunit:all"), m.group(2))
+    for tid, msg in errors.items():
+        if res.get(tid, ("",))[0] == "FAIL":
             continue
-        m = RESULT_RE.match(line)
-        if not m:
-            continue
-        ind, ok, name, directive = len(m.group(1)), m.group(2), m.group(3).strip(), m.group(4) or ""
-        stack = [e for e in stack if e[0] <= ind]
-        path = [e[1] for e in stack if e[0] <= ind]
-        status = "SKIP" if directive.upper().startswith("SKIP") else ("PASS" if ok == "ok" else "FAIL")
-        if not path:
-            # a suite's own result line
-            open_suites.discard(name)
-            if name not in seen_case:
-                out.append(("kunit:%s" % name, status, directive))
-            continue
-        if len(path) == 1:
-            seen_case.add(path[0])
-            out.append(("kunit:%s.%s" % (path[0], name), status, directive))
-        # deeper levels are parameters, summarised by their case's line
-    for s in sorted(open_suites):
-        out.append(("kunit:%s" % s, "FAIL", "suite did not finish (crash or hang?)"))
-    return out, not open_suites
+        res[tid] = ("FAIL", (NOT_FINISHED + ": " if tid in suites else
+                             "kunit.py: ") + msg)
+    out = [(tid, st, det) for tid, (st, det) in res.items()]
+    if not out:
+        out.append(("kunit:all", "FAIL", "no KUnit case reported"))
+    return out
 
 
 HR_RE = re.compile(r"^HARNESS-RESULT (\S+) (PASS|FAIL|SKIP)(?: (.*))?$")
@@ -201,10 +259,7 @@ def phase_layers(kernel):
 
 def phase_kunit(kernel):
     r = boot("kunit", "true", kernel, timeout=900, append="kunit.enable=1")
-    cases, complete = parse_kunit(r.console)
-    if not cases:
-        record("kunit:all", "FAIL", "no KTAP output on the console")
-    for c in cases:
+    for c in parse_kunit(os.path.join(r.workdir, "console.log"), r.workdir):
         record(*c)
 
 
