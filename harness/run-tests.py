@@ -187,6 +187,51 @@ def parse_harness_results(output):
             for m in map(HR_RE.match, output.splitlines()) if m]
 
 
+# ---------------------------------------------------------------- retries
+
+# The harness's one retry policy.  A kselftest that fails is run again in
+# the same boot, up to ATTEMPTS times in all, if the policy names it:
+# upstream's tests that are expected to pass or are listed as flaky in
+# known-failures.txt, or every upstream test with --retry-all.  Our own
+# tests are never retried: they must pass the first time.
+# guest/run-selftests.sh runs the attempts (its cap is ATTEMPTS) and
+# reports "attempts=<n>"; attempts_detail() says it on the result line.
+ATTEMPTS = 3
+ATTEMPTS_RE = re.compile(r"\battempts=(\d+)\b")
+
+
+def upstream_retry_list(known, retry_all):
+    """run-selftests.sh's RETRY_LIST argument for the upstream phase."""
+    if retry_all:
+        return "all"
+    path = os.path.join(BUILD, "upstream-retry.txt")
+    os.makedirs(BUILD, exist_ok=True)
+    with open(path, "w") as f:
+        for t in UPSTREAM_TESTS:
+            k = "upstream:" + t
+            if k not in known or known[k]:
+                f.write(t + "\n")
+    return path
+
+
+def attempts_detail(status, detail):
+    """A result's detail with its "attempts=<n>" said in words (nothing
+    for a result of the first attempt)."""
+    m = ATTEMPTS_RE.search(detail)
+    if not m:
+        return detail
+    n = int(m.group(1))
+    rest = (detail[:m.start()] + detail[m.end():]).strip()
+    if n == 1:
+        said = ""
+    elif status == "FAIL":
+        said = "failed on all %d attempts" % n
+    else:
+        said = "%s on attempt %d of %d" % (
+            "passed" if status == "PASS" else "skipped", n, ATTEMPTS)
+    return "; ".join(x for x in (said, rest) if x)
+
+
 # ---------------------------------------------------------------- phases
 
 # kmemleak's own summary line: in the debug phase guest/kmemleak.sh decides,
@@ -316,6 +361,7 @@ def phase_selftests(kernel, phase, coll, src_dir, tests, retry, timeout_each,
     got = parse_harness_results(r.output)
     done = {g[0] for g in got}
     for tid, status, detail in got:
+        detail = attempts_detail(status, detail)
         if phase == "upstream" and status == "SKIP":
             # upstream's tests skip when an interface they need is missing;
             # on a complete DAMON they all run
@@ -405,16 +451,7 @@ def main():
     RESULTS_DIR = a.results_dir
 
     known = load_known_failures(a.known_failures) if a.known_failures != "none" else {}
-    # Upstream tests that are expected to pass (or are flaky) get retries;
-    # those known to fail do not, to keep the run short.
-    retry_file = os.path.join(BUILD, "upstream-retry.txt")
-    os.makedirs(BUILD, exist_ok=True)
-    with open(retry_file, "w") as f:
-        for t in UPSTREAM_TESTS:
-            k = "upstream:" + t
-            if k not in known or known[k]:
-                f.write(t + "\n")
-    retry = "all" if a.retry_all else retry_file
+    retry = upstream_retry_list(known, a.retry_all)
 
     global ONLY_TESTS
     ONLY_TESTS = set(a.tests.split(",")) if a.tests else None
