@@ -5,6 +5,8 @@
 Phases, each in its own guest boot (a kernel splat in any boot fails it):
   layers    no boot: the call graph between mm/damon's objects has no cycle
             and is the one Documentation/mm/damon/design.rst gives (layers.py)
+  static    no boot: mm/damon/ compiled with W=1 and with sparse, with and
+            without KUnit (static-check.sh)
   kunit     every built-in KUnit suite runs at boot; KTAP parsed per case
   ours      our kselftests (tools/testing/selftests/damon), kselftest runner
   boot      our kselftests of boot-time parameters, booted with them
@@ -199,6 +201,21 @@ def phase_layers(kernel):
            "" if r.returncode == 0 else out.replace("\n", "; "))
 
 
+def phase_static():
+    """harness/static-check.sh: W=1 and sparse on mm/damon/."""
+    r = subprocess.run([os.path.join(HARNESS, "static-check.sh")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(r.stdout.strip())
+    seen = False
+    for line in r.stdout.splitlines():
+        m = re.match(r"^(PASS|FAIL) (static:\S+)(?: -- (.*))?$", line)
+        if m:
+            record(m.group(2), m.group(1), m.group(3) or "")
+            seen = True
+    if not seen or (r.returncode != 0 and "FAIL" not in r.stdout):
+        record("static:all", "FAIL", "static-check.sh: " + r.stdout.strip()[-200:])
+
+
 def phase_kunit(kernel):
     r = boot("kunit", "true", kernel, timeout=900, append="kunit.enable=1")
     cases, complete = parse_kunit(r.console)
@@ -336,7 +353,7 @@ def main():
     global RESULTS_DIR
     ap = argparse.ArgumentParser(description="Run every DAMON test.")
     ap.add_argument("--kernel", default=vm.default_kernel("test"))
-    ap.add_argument("--phases", default="layers,kunit,ours,boot,upstream,damo")
+    ap.add_argument("--phases", default="layers,static,kunit,ours,boot,upstream,damo")
     ap.add_argument("--known-failures", default=os.path.join(HARNESS, "known-failures.txt"))
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
@@ -376,6 +393,8 @@ def run_phase(ph, kernel, retry):
     """Run one phase (see the module's doc) against @kernel."""
     if ph == "layers":
         phase_layers(kernel)
+    elif ph == "static":
+        phase_static()
     elif ph == "kunit":
         phase_kunit(kernel)
     elif ph == "ours":

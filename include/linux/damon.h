@@ -777,9 +777,8 @@ void damos_add_filter(struct damos *s, struct damos_filter *f);
 bool damos_filter_for_ops(enum damos_filter_type type);
 void damos_destroy_filter(struct damos_filter *f);
 
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value);
+struct damos_quota_goal *damos_new_quota_goal(enum damos_quota_goal_metric metric,
+					      unsigned long target_value);
 void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *goal);
 int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src);
@@ -834,8 +833,8 @@ static inline bool damon_target_has_pid(const struct damon_ctx *ctx)
  * Context: Any context.
  * Return: @attrs->aggr_interval / @attrs->sample_interval, at least 1.
  */
-static inline unsigned int damon_nr_samples_per_aggr(
-		const struct damon_attrs *attrs)
+static inline unsigned int
+damon_nr_samples_per_aggr(const struct damon_attrs *attrs)
 {
 	if (!attrs->sample_interval)
 		return 1;
@@ -849,8 +848,8 @@ static inline unsigned int damon_nr_samples_per_aggr(
  * Context: Any context.
  * Return: The number of samples per aggregation interval, at least 1.
  */
-static inline unsigned int damon_max_nr_accesses(
-		const struct damon_attrs *attrs)
+static inline unsigned int
+damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
 	return damon_nr_samples_per_aggr(attrs);
 }
@@ -867,17 +866,22 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 
 int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz);
+						unsigned long *start,
+						unsigned long *end,
+						unsigned long addr_unit,
+						unsigned long min_region_sz);
 
 #ifdef CONFIG_DAMON_PADDR
 int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz);
+					 unsigned long *start, unsigned long *end,
+					 unsigned long addr_unit,
+					 unsigned long min_region_sz);
 #else
-static inline int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz)
+static inline int
+damon_set_region_system_rams_default(struct damon_target *t,
+				     unsigned long *start, unsigned long *end,
+				     unsigned long addr_unit,
+				     unsigned long min_region_sz)
 {
 	return -EINVAL;
 }
