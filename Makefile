@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Entry points of the repository; see README.md.
 
-.PHONY: demo test test-debug build reference bench bench-quick config-matrix clean
+.PHONY: demo test test-debug build reference bench bench-quick config-matrix docs clean
 demo:
 	harness/demo.sh
 test:
@@ -16,6 +16,10 @@ config-matrix:
 	harness/config-matrix.sh
 reference:
 	harness/build.sh ref
+# The documentation checks of make test alone: Sphinx build, kernel-doc, coverage
+docs:
+	harness/deps.sh
+	harness/docs-check.sh
 # Benchmarks of our DAMON against upstream's (not part of make test): see
 # README.md, "make bench-quick / make bench".
 bench-quick:

@@ -681,31 +681,79 @@ struct damon_ctx {
 
 /* ===== Iteration ===== */
 
+/**
+ * damon_first_region() - The region of a target with the lowest addresses.
+ * @t:		The target; it must have at least one region.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ * Return: The first region of @t's address-ordered list.
+ */
 static inline struct damon_region *damon_first_region(struct damon_target *t)
 {
 	return list_first_entry(&t->regions_list, struct damon_region, list);
 }
 
+/**
+ * damon_last_region() - The region of a target with the highest addresses.
+ * @t:		The target; it must have at least one region.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ * Return: The last region of @t's address-ordered list.
+ */
 static inline struct damon_region *damon_last_region(struct damon_target *t)
 {
 	return list_last_entry(&t->regions_list, struct damon_region, list);
 }
 
-/* Neighbours in the target's list; only valid when there is one. */
+/**
+ * damon_next_region() - The region that follows a region of its target.
+ * @r:		The region; it must not be the last one of its target.
+ *
+ * Context: Caller owns the target of @r.
+ * Return: The neighbour of @r at higher addresses.
+ */
 static inline struct damon_region *damon_next_region(struct damon_region *r)
 {
 	return list_next_entry(r, list);
 }
 
+/**
+ * damon_prev_region() - The region that precedes a region of its target.
+ * @r:		The region; it must not be the first one of its target.
+ *
+ * Context: Caller owns the target of @r.
+ * Return: The neighbour of @r at lower addresses.
+ */
 static inline struct damon_region *damon_prev_region(struct damon_region *r)
 {
 	return list_prev_entry(r, list);
 }
 
+/**
+ * damon_sz_region() - The size of a region.
+ * @r:		The region.
+ *
+ * Return: @r's size in address units (bytes, unless the context's
+ * &damon_ctx->addr_unit says otherwise).
+ */
 static inline unsigned long damon_sz_region(struct damon_region *r)
 {
 	return r->ar.end - r->ar.start;
 }
+
+/**
+ * DOC: Walking the lists of a context
+ *
+ * A context's targets, a target's regions, a scheme's quota goals and its
+ * core and ops filters are kept in lists, walked with these macros:
+ * damon_for_each_target(), damon_for_each_region(),
+ * damon_for_each_scheme(), damos_for_each_quota_goal(),
+ * damos_for_each_core_filter() and damos_for_each_ops_filter(), each with
+ * a ``_safe`` form that takes one more cursor and allows destroying the
+ * entry at hand.  damon_for_each_region_from() continues a walk of a
+ * target's regions from a given region on.  The caller must own the lists
+ * (see "Context" in the functions below).
+ */
 
 /*
  * Every list of the API links its entries through their "list" member, so
