@@ -20,6 +20,7 @@
 #include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
+#include <linux/mmdebug.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
 #include <linux/types.h>
@@ -798,7 +799,8 @@ struct damon_region *damon_new_region(unsigned long start, unsigned long end);
  * damon_insert_region() - Link a region between two adjacent regions.
  * @r:		The region to insert.
  * @prev:	The region that will precede @r.
- * @next:	The region that will follow @r.
+ * @next:	The region that will follow @r; must be the one after @prev
+ *		(checked with CONFIG_DEBUG_VM).
  * @t:		The target the regions belong to.
  *
  * Context: Caller owns @t (kdamond, or the context is not running).
@@ -808,16 +810,17 @@ static inline void damon_insert_region(struct damon_region *r,
 				       struct damon_region *next,
 				       struct damon_target *t)
 {
-	__list_add(&r->list, &prev->list, &next->list);
+	VM_WARN_ON_ONCE(prev->list.next != &next->list);
+	list_add(&r->list, &prev->list);
 	t->nr_regions++;
 }
 
 void damon_add_region(struct damon_region *r, struct damon_target *t);
-void damon_destroy_region(struct damon_region *r, struct damon_target *t);
 int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 		      unsigned int nr_ranges, unsigned long min_region_sz);
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 				     struct damon_attrs *attrs);
+void damon_destroy_region(struct damon_region *r, struct damon_target *t);
 
 struct damos_filter *damos_new_filter(enum damos_filter_type type,
 				      bool matching, bool allow);
