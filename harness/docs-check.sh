@@ -13,7 +13,11 @@
 #                      every .c and .h of mm/damon/ and mm/damon/tests/ is silent
 #   docs:api-coverage  every public API is kernel-doc'd and on the API page
 #   docs:interfaces    every sysfs file, module parameter and tracepoint is
-#                      named in the admin guide (both: harness/docs-coverage.py)
+#                      named in the admin guide
+#   docs:abi           Documentation/ABI/testing/sysfs-kernel-mm-damon has an
+#                      entry for every file of the sysfs tree and none more,
+#                      and scripts/get_abi.pl validates and renders it without
+#                      a warning (all three: harness/docs-coverage.py)
 #
 # One result line per check, as run-tests.py prints them:
 #   PASS  docs:<check>  -- detail        (FAIL lines list the problems above them)
@@ -86,8 +90,8 @@ else
 	result PASS docs:kernel-doc "${#files[@]} files clean with -Wall; $(since "$t")"
 fi
 
-# ---- docs:api-coverage, docs:interfaces
-for check in api interfaces; do
+# ---- docs:api-coverage, docs:interfaces, docs:abi
+for check in api interfaces abi; do
 	id=docs:$check; [ $check = api ] && id=docs:api-coverage
 	t=$(now)
 	if [ $check = api ] && [ ! -f "$OUT/mm/damon/objects.inv" ]; then
