@@ -7,7 +7,8 @@ set -euo pipefail
 
 PKGS=(linux-source-6.12 qemu-system-x86 ccache gcc make flex bison bc
       libelf-dev libssl-dev cpio kmod rsync python3 busybox-static
-      iproute2 procps)
+      iproute2 procps sparse
+      python3-sphinx python3-sphinx-rtd-theme python3-yaml)	# docs-check.sh
 
 missing=()
 for p in "${PKGS[@]}"; do

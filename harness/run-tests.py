@@ -5,6 +5,11 @@
 Phases, each in its own guest boot (a kernel splat in any boot fails it):
   layers    no boot: the call graph between mm/damon's objects has no cycle
             and is the one Documentation/mm/damon/design.rst gives (layers.py)
+  static    no boot: mm/damon/ compiled with W=1 and with sparse, with and
+            without KUnit (static-check.sh)
+  docs      no boot: Sphinx builds our documents without a warning, kernel-doc
+            -Wall is clean, the API page and the admin guide cover every
+            interface (docs-check.sh; 7-30 s)
   kunit     every built-in KUnit suite runs at boot; the console's KTAP is
             parsed per case by the tree's tools/testing/kunit/kunit.py parse
   ours      our kselftests (tools/testing/selftests/damon), kselftest runner
@@ -302,6 +307,43 @@ def phase_layers(kernel):
            "" if r.returncode == 0 else out.replace("\n", "; "))
 
 
+def phase_static():
+    """harness/static-check.sh: W=1 and sparse on mm/damon/."""
+    r = subprocess.run([os.path.join(HARNESS, "static-check.sh")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(r.stdout.strip())
+    seen = False
+    for line in r.stdout.splitlines():
+        m = re.match(r"^(PASS|FAIL) (static:\S+)(?: -- (.*))?$", line)
+        if m:
+            record(m.group(2), m.group(1), m.group(3) or "")
+            seen = True
+    if not seen or (r.returncode != 0 and "FAIL" not in r.stdout):
+        record("static:all", "FAIL", "static-check.sh: " + r.stdout.strip()[-200:])
+
+
+DOCS_RESULT_RE = re.compile(r"^(PASS|FAIL|SKIP)\s+(docs:\S+)(?:\s+-- (.*))?$")
+
+
+def phase_docs():
+    """harness/docs-check.sh: the htmldocs build, kernel-doc -Wall and the
+    coverage checks; its result lines become results, the rest is shown."""
+    log("== docs: harness/docs-check.sh (no boot)")
+    r = subprocess.run([os.path.join(HARNESS, "docs-check.sh")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = 0
+    for line in r.stdout.splitlines():
+        m = DOCS_RESULT_RE.match(line)
+        if m:
+            record(m.group(2), m.group(1), m.group(3) or "")
+            seen += 1
+        else:
+            print(line)
+    if not seen:
+        record("docs:all", "FAIL", "docs-check.sh exited with %d and no result"
+               % r.returncode)
+
+
 def phase_kunit(kernel):
     r = boot("kunit", "true", kernel, timeout=900, append="kunit.enable=1")
     for c in parse_kunit(os.path.join(r.workdir, "console.log"), r.workdir):
@@ -437,7 +479,7 @@ def main():
     global RESULTS_DIR
     ap = argparse.ArgumentParser(description="Run every DAMON test.")
     ap.add_argument("--kernel", default=vm.default_kernel("test"))
-    ap.add_argument("--phases", default="layers,kunit,ours,boot,upstream,damo")
+    ap.add_argument("--phases", default="layers,docs,static,kunit,ours,boot,upstream,damo")
     ap.add_argument("--known-failures", default=os.path.join(HARNESS, "known-failures.txt"))
     ap.add_argument("--retry-all", action="store_true",
                     help="retry every failed upstream test (reference runs)")
@@ -468,6 +510,10 @@ def run_phase(ph, kernel, retry):
     """Run one phase (see the module's doc) against @kernel."""
     if ph == "layers":
         phase_layers(kernel)
+    elif ph == "static":
+        phase_static()
+    elif ph == "docs":
+        phase_docs()
     elif ph == "kunit":
         phase_kunit(kernel)
     elif ph == "ours":

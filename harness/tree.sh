@@ -122,7 +122,8 @@ overlay() {
 	fi
 	sync_file "$REPO/Kconfig.damon" "$t/mm/damon/Kconfig"
 	sync_file "$REPO/Makefile.damon" "$t/mm/damon/Makefile"
-	for f in include/linux/damon.h include/trace/events/damon.h; do
+	for f in include/linux/damon.h include/trace/events/damon.h \
+		 Documentation/ABI/testing/sysfs-kernel-mm-damon; do
 		if [ -f "$REPO/$f" ]; then
 			sync_file "$REPO/$f" "$t/$f"
 		else

@@ -20,6 +20,7 @@
 #include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
+#include <linux/mmdebug.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
 #include <linux/types.h>
@@ -681,31 +682,79 @@ struct damon_ctx {
 
 /* ===== Iteration ===== */
 
+/**
+ * damon_first_region() - The region of a target with the lowest addresses.
+ * @t:		The target; it must have at least one region.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ * Return: The first region of @t's address-ordered list.
+ */
 static inline struct damon_region *damon_first_region(struct damon_target *t)
 {
 	return list_first_entry(&t->regions_list, struct damon_region, list);
 }
 
+/**
+ * damon_last_region() - The region of a target with the highest addresses.
+ * @t:		The target; it must have at least one region.
+ *
+ * Context: Caller owns @t (kdamond, or the context is not running).
+ * Return: The last region of @t's address-ordered list.
+ */
 static inline struct damon_region *damon_last_region(struct damon_target *t)
 {
 	return list_last_entry(&t->regions_list, struct damon_region, list);
 }
 
-/* Neighbours in the target's list; only valid when there is one. */
+/**
+ * damon_next_region() - The region that follows a region of its target.
+ * @r:		The region; it must not be the last one of its target.
+ *
+ * Context: Caller owns the target of @r.
+ * Return: The neighbour of @r at higher addresses.
+ */
 static inline struct damon_region *damon_next_region(struct damon_region *r)
 {
 	return list_next_entry(r, list);
 }
 
+/**
+ * damon_prev_region() - The region that precedes a region of its target.
+ * @r:		The region; it must not be the first one of its target.
+ *
+ * Context: Caller owns the target of @r.
+ * Return: The neighbour of @r at lower addresses.
+ */
 static inline struct damon_region *damon_prev_region(struct damon_region *r)
 {
 	return list_prev_entry(r, list);
 }
 
+/**
+ * damon_sz_region() - The size of a region.
+ * @r:		The region.
+ *
+ * Return: @r's size in address units (bytes, unless the context's
+ * &damon_ctx->addr_unit says otherwise).
+ */
 static inline unsigned long damon_sz_region(struct damon_region *r)
 {
 	return r->ar.end - r->ar.start;
 }
+
+/**
+ * DOC: Walking the lists of a context
+ *
+ * A context's targets, a target's regions, a scheme's quota goals and its
+ * core and ops filters are kept in lists, walked with these macros:
+ * damon_for_each_target(), damon_for_each_region(),
+ * damon_for_each_scheme(), damos_for_each_quota_goal(),
+ * damos_for_each_core_filter() and damos_for_each_ops_filter(), each with
+ * a ``_safe`` form that takes one more cursor and allows destroying the
+ * entry at hand.  damon_for_each_region_from() continues a walk of a
+ * target's regions from a given region on.  The caller must own the lists
+ * (see "Context" in the functions below).
+ */
 
 /*
  * Every list of the API links its entries through their "list" member, so
@@ -750,7 +799,8 @@ struct damon_region *damon_new_region(unsigned long start, unsigned long end);
  * damon_insert_region() - Link a region between two adjacent regions.
  * @r:		The region to insert.
  * @prev:	The region that will precede @r.
- * @next:	The region that will follow @r.
+ * @next:	The region that will follow @r; must be the one after @prev
+ *		(checked with CONFIG_DEBUG_VM).
  * @t:		The target the regions belong to.
  *
  * Context: Caller owns @t (kdamond, or the context is not running).
@@ -760,16 +810,17 @@ static inline void damon_insert_region(struct damon_region *r,
 				       struct damon_region *next,
 				       struct damon_target *t)
 {
-	__list_add(&r->list, &prev->list, &next->list);
+	VM_WARN_ON_ONCE(prev->list.next != &next->list);
+	list_add(&r->list, &prev->list);
 	t->nr_regions++;
 }
 
 void damon_add_region(struct damon_region *r, struct damon_target *t);
-void damon_destroy_region(struct damon_region *r, struct damon_target *t);
 int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 		      unsigned int nr_ranges, unsigned long min_region_sz);
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 				     struct damon_attrs *attrs);
+void damon_destroy_region(struct damon_region *r, struct damon_target *t);
 
 struct damos_filter *damos_new_filter(enum damos_filter_type type,
 				      bool matching, bool allow);
@@ -777,9 +828,8 @@ void damos_add_filter(struct damos *s, struct damos_filter *f);
 bool damos_filter_for_ops(enum damos_filter_type type);
 void damos_destroy_filter(struct damos_filter *f);
 
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value);
+struct damos_quota_goal *damos_new_quota_goal(enum damos_quota_goal_metric metric,
+					      unsigned long target_value);
 void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 void damos_destroy_quota_goal(struct damos_quota_goal *goal);
 int damos_commit_quota_goals(struct damos_quota *dst, struct damos_quota *src);
@@ -834,8 +884,8 @@ static inline bool damon_target_has_pid(const struct damon_ctx *ctx)
  * Context: Any context.
  * Return: @attrs->aggr_interval / @attrs->sample_interval, at least 1.
  */
-static inline unsigned int damon_nr_samples_per_aggr(
-		const struct damon_attrs *attrs)
+static inline unsigned int
+damon_nr_samples_per_aggr(const struct damon_attrs *attrs)
 {
 	if (!attrs->sample_interval)
 		return 1;
@@ -849,8 +899,8 @@ static inline unsigned int damon_nr_samples_per_aggr(
  * Context: Any context.
  * Return: The number of samples per aggregation interval, at least 1.
  */
-static inline unsigned int damon_max_nr_accesses(
-		const struct damon_attrs *attrs)
+static inline unsigned int
+damon_max_nr_accesses(const struct damon_attrs *attrs)
 {
 	return damon_nr_samples_per_aggr(attrs);
 }
@@ -867,17 +917,22 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
 
 int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz);
+						unsigned long *start,
+						unsigned long *end,
+						unsigned long addr_unit,
+						unsigned long min_region_sz);
 
 #ifdef CONFIG_DAMON_PADDR
 int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz);
+					 unsigned long *start, unsigned long *end,
+					 unsigned long addr_unit,
+					 unsigned long min_region_sz);
 #else
-static inline int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz)
+static inline int
+damon_set_region_system_rams_default(struct damon_target *t,
+				     unsigned long *start, unsigned long *end,
+				     unsigned long addr_unit,
+				     unsigned long min_region_sz)
 {
 	return -EINVAL;
 }

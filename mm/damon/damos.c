@@ -91,9 +91,8 @@ void damos_destroy_filter(struct damos_filter *f)
  * Context: Process context; may sleep.
  * Return: The goal, or NULL on allocation failure.
  */
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value)
+struct damos_quota_goal *damos_new_quota_goal(enum damos_quota_goal_metric metric,
+					      unsigned long target_value)
 {
 	struct damos_quota_goal *g = kmalloc(sizeof(*g), GFP_KERNEL);
 

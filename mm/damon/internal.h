@@ -18,11 +18,16 @@
  * ctx->kdamond is fine here: it can only change under us if we are not the
  * kdamond, and then the caller is already wrong.
  */
-#define damon_assert_owner(ctx)						\
-	WARN_ONCE(READ_ONCE((ctx)->kdamond) &&				\
-		  READ_ONCE((ctx)->kdamond) != current,			\
-		  "damon: %s() on a context run by another thread\n",	\
-		  __func__)
+static inline void __damon_assert_owner(struct damon_ctx *ctx,
+					const char *caller)
+{
+	struct task_struct *kdamond = READ_ONCE(ctx->kdamond);
+
+	WARN_ONCE(kdamond && kdamond != current,
+		  "damon: %s() on a context run by another thread\n", caller);
+}
+
+#define damon_assert_owner(ctx) __damon_assert_owner(ctx, __func__)
 
 /* ===== context.c, damos.c: the objects ===== */
 

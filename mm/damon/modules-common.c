@@ -225,7 +225,10 @@ int damon_modules_set_region(struct damon_target *t, unsigned long *start,
 	} else {
 		/* The core helper takes and returns bytes. */
 		err = damon_set_region_biggest_system_ram_default(t,
-			&bytes_start, &bytes_end, addr_unit, min_region_sz);
+								  &bytes_start,
+								  &bytes_end,
+								  addr_unit,
+								  min_region_sz);
 		range.start = bytes_start / addr_unit;
 		range.end = bytes_end / addr_unit;
 	}

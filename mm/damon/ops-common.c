@@ -668,8 +668,8 @@ static void hot_subscores(struct damon_ctx *ctx, struct damon_region *r,
  * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more often and longer
  * accessed regions.
  */
-VISIBLE_IF_KUNIT int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
-		    struct damos *s)
+VISIBLE_IF_KUNIT int damon_hot_score(struct damon_ctx *ctx,
+				     struct damon_region *r, struct damos *s)
 {
 	unsigned int freq, age;
 
@@ -689,8 +689,8 @@ EXPORT_SYMBOL_IF_KUNIT(damon_hot_score);
  * Return: 0..%DAMOS_MAX_SCORE, higher for bigger, more rarely and longer
  * unaccessed regions.
  */
-VISIBLE_IF_KUNIT int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
-		     struct damos *s)
+VISIBLE_IF_KUNIT int damon_cold_score(struct damon_ctx *ctx,
+				      struct damon_region *r, struct damos *s)
 {
 	unsigned int freq, age;
 

@@ -394,8 +394,9 @@ static int collect_ram(struct resource *res, void *arg)
  * System RAM exists; -ENOMEM on allocation failure.
  */
 int damon_set_region_system_rams_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz)
+					 unsigned long *start, unsigned long *end,
+					 unsigned long addr_unit,
+					 unsigned long min_region_sz)
 {
 	struct ram_walk w = { .addr_unit = addr_unit };
 	unsigned int nr;

@@ -388,6 +388,8 @@ static unsigned long damos_node_eligible_bp(struct damon_ctx *ctx,
 static void damos_goal_measure(struct damon_ctx *ctx, struct damos *s,
 			       struct damos_quota_goal *g)
 {
+	bool used;	/* a "used" rather than a "free" metric */
+
 	switch (g->metric) {
 	case DAMOS_QUOTA_USER_INPUT:
 		return;
@@ -396,18 +398,18 @@ static void damos_goal_measure(struct damon_ctx *ctx, struct damos *s,
 		return;
 	case DAMOS_QUOTA_NODE_MEM_USED_BP:
 	case DAMOS_QUOTA_NODE_MEM_FREE_BP:
-		g->current_value = damos_node_mem_bp(g->nid,
-				g->metric == DAMOS_QUOTA_NODE_MEM_USED_BP);
+		used = g->metric == DAMOS_QUOTA_NODE_MEM_USED_BP;
+		g->current_value = damos_node_mem_bp(g->nid, used);
 		return;
 	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
 	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
-		g->current_value = damos_node_memcg_bp(g,
-				g->metric == DAMOS_QUOTA_NODE_MEMCG_USED_BP);
+		used = g->metric == DAMOS_QUOTA_NODE_MEMCG_USED_BP;
+		g->current_value = damos_node_memcg_bp(g, used);
 		return;
 	case DAMOS_QUOTA_ACTIVE_MEM_BP:
 	case DAMOS_QUOTA_INACTIVE_MEM_BP:
-		g->current_value = damos_lru_bp(
-				g->metric == DAMOS_QUOTA_ACTIVE_MEM_BP);
+		g->current_value = damos_lru_bp(g->metric ==
+						DAMOS_QUOTA_ACTIVE_MEM_BP);
 		return;
 	case DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP:
 		g->current_value = damos_node_eligible_bp(ctx, s, g->nid);
@@ -480,8 +482,8 @@ static unsigned long damos_time_quota_sz(const struct damos_quota *q,
  * Return: The smaller of the size quota and the size the time quota
  * allows at the measured throughput; %ULONG_MAX if neither is set.
  */
-VISIBLE_IF_KUNIT unsigned long damos_quota_base_esz(const struct damos_quota *q,
-				   unsigned long min_region_sz)
+VISIBLE_IF_KUNIT unsigned long
+damos_quota_base_esz(const struct damos_quota *q, unsigned long min_region_sz)
 {
 	unsigned long esz = ULONG_MAX;
 
@@ -557,8 +559,9 @@ EXPORT_SYMBOL_IF_KUNIT(damos_quota_base_esz);
  * Return: The next goal-driven quota, in [1, max(@cap, 1)].
  */
 VISIBLE_IF_KUNIT unsigned long damos_consist_next_esz(unsigned long cur,
-				     unsigned long score_bp,
-				     unsigned long step, unsigned long cap)
+						      unsigned long score_bp,
+						      unsigned long step,
+						      unsigned long cap)
 {
 	unsigned long factor_bp;
 	u64 next;

@@ -116,7 +116,8 @@ static void damon_note_hit(struct damon_region *r, unsigned long addr)
 static void damon_clip_hits(struct damon_region *r)
 {
 	if (r->hit_end <= r->ar.start || r->hit_start >= r->ar.end) {
-		r->hit_start = r->hit_end = 0;
+		r->hit_start = 0;
+		r->hit_end = 0;
 		return;
 	}
 	r->hit_start = max(r->hit_start, r->ar.start);
@@ -446,8 +447,10 @@ static int damon_biggest_ram_cb(struct resource *res, void *arg)
  * -ENOMEM on allocation failure.
  */
 int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end,
-		unsigned long addr_unit, unsigned long min_region_sz)
+						unsigned long *start,
+						unsigned long *end,
+						unsigned long addr_unit,
+						unsigned long min_region_sz)
 {
 	struct damon_addr_range range;
 
@@ -507,8 +510,10 @@ void damon_update_region_access_rate(struct damon_region *r, bool accessed,
  * Size-weighted average of @a and @b.  The weights are scaled down to 31
  * bits so that the products cannot overflow 64 bits.
  */
-VISIBLE_IF_KUNIT unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
-				unsigned int b, unsigned long wb)
+VISIBLE_IF_KUNIT unsigned int damon_weighted_avg(unsigned int a,
+						 unsigned long wa,
+						 unsigned int b,
+						 unsigned long wb)
 {
 	while ((wa | wb) >> 31) {
 		wa >>= 1;
@@ -539,7 +544,8 @@ void damon_region_new_window(struct damon_region *r)
 	r->last_nr_accesses = r->nr_accesses;
 	r->nr_accesses_bp = r->nr_accesses * 10000;
 	r->nr_accesses = 0;
-	r->hit_start = r->hit_end = 0;
+	r->hit_start = 0;
+	r->hit_end = 0;
 }
 
 /* ===== Merge ===== */
@@ -572,8 +578,9 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
  *
  * Context: Caller owns @t.
  */
-VISIBLE_IF_KUNIT void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
-				unsigned long sz_limit)
+VISIBLE_IF_KUNIT void damon_merge_target_regions(struct damon_target *t,
+						 unsigned int thres,
+						 unsigned long sz_limit)
 {
 	struct damon_region *r, *next, *prev = NULL;
 
@@ -735,10 +742,9 @@ static int damon_guided_split(struct damon_target *t, struct damon_region *r,
  * Context: Caller owns @t; may sleep.
  * Return: The number of regions added.
  */
-VISIBLE_IF_KUNIT unsigned int damon_split_target_regions(struct damon_target *t,
-					unsigned int nr_pieces,
-					unsigned int nr_samples,
-					unsigned long min_region_sz)
+VISIBLE_IF_KUNIT unsigned int
+damon_split_target_regions(struct damon_target *t, unsigned int nr_pieces,
+			   unsigned int nr_samples, unsigned long min_region_sz)
 {
 	unsigned long msz = max(min_region_sz, 1UL);
 	struct damon_region *r, *next;

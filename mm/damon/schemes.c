@@ -194,8 +194,9 @@ EXPORT_SYMBOL_IF_KUNIT(damos_set_filters_default);
  * Context: The kdamond.
  * Return: true if @r has @f's property (whatever @f->matching says).
  */
-static bool damos_core_filter_match(struct damos_filter *f, struct damon_target *t,
-			     unsigned int tidx, struct damon_region *r)
+static bool damos_core_filter_match(struct damos_filter *f,
+				    struct damon_target *t, unsigned int tidx,
+				    struct damon_region *r)
 {
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_ADDR:
@@ -252,9 +253,11 @@ static void damos_cut_at_filters(struct damon_ctx *ctx, struct damon_target *t,
  * Context: The kdamond of @ctx.
  * Return: true if the action may be applied to @r.
  */
-VISIBLE_IF_KUNIT bool damos_core_filters_allow(struct damon_ctx *ctx, struct damon_target *t,
-			      unsigned int tidx, struct damon_region *r,
-			      struct damos *s)
+VISIBLE_IF_KUNIT bool damos_core_filters_allow(struct damon_ctx *ctx,
+					       struct damon_target *t,
+					       unsigned int tidx,
+					       struct damon_region *r,
+					       struct damos *s)
 {
 	struct damos_filter *f;
 
@@ -300,7 +303,7 @@ static bool damos_fit_quota(struct damon_ctx *ctx, struct damon_target *t,
 	cut = rounddown(allowance, max(ctx->min_region_sz, 1UL));
 	if (!cut)
 		return false;
-	return damon_cut_region(t, r, cut) != NULL;
+	return damon_cut_region(t, r, cut);
 }
 
 /* Steps 3e and 3f of "How a scheme is applied", on one admitted region. */
@@ -414,8 +417,8 @@ static void damos_apply_targets(struct damon_ctx *ctx, struct damos *s,
  * Context: The kdamond of @ctx.
  */
 VISIBLE_IF_KUNIT void damos_apply_round(struct damon_ctx *ctx, struct damos *s,
-		       unsigned int sidx, unsigned long now,
-		       struct damos_walk_control *walk)
+					unsigned int sidx, unsigned long now,
+					struct damos_walk_control *walk)
 {
 	struct damos_round round;
 

@@ -241,7 +241,7 @@ ssize_t damon_sysfs_field_store(struct kobject *kobj,
 
 /* Call @fn for every field file of @dir, of type @type. */
 static void visit_fields(struct damon_sysfs_dir *dir,
-			   const struct damon_sysfs_dir_type *type,
+			 const struct damon_sysfs_dir_type *type,
 			   void (*fn)(struct damon_sysfs_dir *dir,
 				      const struct damon_sysfs_field *f))
 {
@@ -339,8 +339,9 @@ static int add_subdirs(struct damon_sysfs_dir *dir)
  * Return: The directory, or an ERR_PTR().
  */
 struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
-		struct damon_sysfs_dir *parent,
-		const struct damon_sysfs_dir_type *type, const char *name)
+					    struct damon_sysfs_dir *parent,
+					    const struct damon_sysfs_dir_type *type,
+					    const char *name)
 {
 	struct damon_sysfs_dir *dir;
 	int err;

@@ -98,7 +98,7 @@ struct damon_sysfs_subdir {
  *		damon_sysfs_lock before the elements are replaced.
  */
 struct damon_sysfs_dir_type {
-	struct kobj_type ktype;
+	const struct kobj_type ktype;
 	size_t size;
 	struct damon_sysfs_field *files;
 	unsigned int nr_files;
@@ -135,8 +135,8 @@ static inline struct damon_sysfs_dir *to_damon_sysfs_dir(struct kobject *kobj)
 	return container_of(kobj, struct damon_sysfs_dir, kobj);
 }
 
-static inline const struct damon_sysfs_dir_type *damon_sysfs_dir_type_of(
-		const struct damon_sysfs_dir *dir)
+static inline const struct damon_sysfs_dir_type *
+damon_sysfs_dir_type_of(const struct damon_sysfs_dir *dir)
 {
 	return container_of(dir->kobj.ktype, struct damon_sysfs_dir_type,
 			    ktype);
@@ -160,10 +160,10 @@ int damon_sysfs_keyword(const char * const *names, unsigned int nr_names,
 			const char *buf);
 
 struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
-		struct damon_sysfs_dir *parent,
-		const struct damon_sysfs_dir_type *type, const char *name);
+					    struct damon_sysfs_dir *parent,
+					    const struct damon_sysfs_dir_type *type,
+					    const char *name);
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
-
 
 /* ===== Declaration helpers ===== */
 

@@ -155,6 +155,7 @@ static const char * const action_names[] = {
 	[DAMOS_MIGRATE_COLD] = "migrate_cold",
 	[DAMOS_STAT] = "stat",
 };
+
 static_assert(ARRAY_SIZE(action_names) == NR_DAMOS_ACTIONS);
 
 static const char * const metric_names[] = {
@@ -168,12 +169,14 @@ static const char * const metric_names[] = {
 	[DAMOS_QUOTA_INACTIVE_MEM_BP] = "inactive_mem_bp",
 	[DAMOS_QUOTA_NODE_ELIGIBLE_MEM_BP] = "node_eligible_mem_bp",
 };
+
 static_assert(ARRAY_SIZE(metric_names) == NR_DAMOS_QUOTA_GOAL_METRICS);
 
 static const char * const tuner_names[] = {
 	[DAMOS_QUOTA_GOAL_TUNER_CONSIST] = "consist",
 	[DAMOS_QUOTA_GOAL_TUNER_TEMPORAL] = "temporal",
 };
+
 /* the enum has no NR_ value (its values are what drgn users see) */
 static_assert(ARRAY_SIZE(tuner_names) == DAMOS_QUOTA_GOAL_TUNER_TEMPORAL + 1);
 
@@ -181,6 +184,7 @@ static const char * const wmark_metric_names[] = {
 	[DAMOS_WMARK_NONE] = "none",
 	[DAMOS_WMARK_FREE_MEM_RATE] = "free_mem_rate",
 };
+
 static_assert(ARRAY_SIZE(wmark_metric_names) == NR_DAMOS_WMARK_METRICS);
 
 static const char * const filter_type_names[] = {
@@ -193,6 +197,7 @@ static const char * const filter_type_names[] = {
 	[DAMOS_FILTER_TYPE_ADDR] = "addr",
 	[DAMOS_FILTER_TYPE_TARGET] = "target",
 };
+
 static_assert(ARRAY_SIZE(filter_type_names) == NR_DAMOS_FILTER_TYPES);
 
 /* ===== Directory types ===== */
@@ -317,6 +322,7 @@ DAMON_SYSFS_DIR_TYPE(filter_type_dir, struct damon_sysfs_filter, filter_files);
 static struct damon_sysfs_field filters_files[] = {
 	DAMON_SYSFS_NR_FILE(nr_filters),
 };
+
 /* Three layouts-alike types, told apart by filter_type_check(). */
 DAMON_SYSFS_DIR_TYPE(filters_type, struct damon_sysfs_dir, filters_files,
 		     .elem_type = &filter_type_dir);
@@ -370,6 +376,7 @@ static struct damon_sysfs_field tried_regions_files[] = {
 	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_regions,
 				  total_bytes),
 };
+
 /* Numbered, but filled only by update_schemes_tried_regions. */
 DAMON_SYSFS_DIR_TYPE(tried_regions_type, struct damon_sysfs_tried_regions,
 		     tried_regions_files, .elem_type = &tried_region_type);
@@ -396,7 +403,9 @@ static const struct damon_sysfs_subdir scheme_subdirs[] = {
 	SCHEME_SUBDIR(tried_regions, tried_regions_type),
 	{},
 };
+
 #undef SCHEME_SUBDIR
+
 DAMON_SYSFS_DIR_TYPE(scheme_type, struct damon_sysfs_scheme, scheme_files,
 		     .subdirs = scheme_subdirs);
 
@@ -811,8 +820,8 @@ void damon_sysfs_schemes_update_esz(struct damon_ctx *ctx,
 
 /* ===== Tried regions ===== */
 
-static struct damon_sysfs_tried_regions *tried_of(
-		struct damon_sysfs_dir *schemes, int i)
+static struct damon_sysfs_tried_regions *
+tried_of(struct damon_sysfs_dir *schemes, int i)
 {
 	return TO(struct damon_sysfs_tried_regions,
 		  scheme_at(schemes, i)->tried_regions);

@@ -105,6 +105,7 @@ static const char * const damon_sysfs_ops_names[] = {
 	[DAMON_OPS_FVADDR] = "fvaddr",
 	[DAMON_OPS_PADDR] = "paddr",
 };
+
 static_assert(ARRAY_SIZE(damon_sysfs_ops_names) == NR_DAMON_OPS);
 
 /* ===== Directory types ===== */
@@ -207,6 +208,7 @@ static ssize_t avail_operations_show(struct kobject *kobj,
 	}
 	return len;
 }
+
 static int addr_unit_check(struct damon_sysfs_dir *dir, unsigned long val)
 {
 	return val ? 0 : -EINVAL;
@@ -238,6 +240,7 @@ DAMON_SYSFS_DIR_TYPE(context_type, struct damon_sysfs_context, context_files,
 static struct damon_sysfs_field contexts_files[] = {
 	DAMON_SYSFS_NR_FILE(nr_contexts),
 };
+
 /* A kdamond runs at most one context. */
 DAMON_SYSFS_DIR_TYPE(contexts_type, struct damon_sysfs_dir, contexts_files,
 		     .elem_type = &context_type, .max_nr = 1);
@@ -346,8 +349,10 @@ static int add_targets(struct damon_ctx *ctx, struct damon_sysfs_dir *targets)
 	if (!damon_target_has_pid(ctx) && targets->nr > 1)
 		return -EINVAL;
 	for (i = 0; i < targets->nr; i++) {
-		err = add_target(ctx, damon_sysfs_elem(targets, i,
-				struct damon_sysfs_target));
+		struct damon_sysfs_target *target;
+
+		target = damon_sysfs_elem(targets, i, struct damon_sysfs_target);
+		err = add_target(ctx, target);
 		if (err)
 			return err;
 	}
@@ -654,6 +659,7 @@ static const char * const damon_sysfs_cmd_names[] = {
 		"update_schemes_effective_quotas",
 	[KD_CMD_UPDATE_TUNED_INTERVALS] = "update_tuned_intervals",
 };
+
 static_assert(ARRAY_SIZE(damon_sysfs_cmd_names) == KD_CMD_COUNT);
 
 static int (* const damon_sysfs_cmd_fns[])(struct damon_sysfs_kdamond *) = {
@@ -669,6 +675,7 @@ static int (* const damon_sysfs_cmd_fns[])(struct damon_sysfs_kdamond *) = {
 	[KD_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS] = cmd_update_esz,
 	[KD_CMD_UPDATE_TUNED_INTERVALS] = cmd_update_intervals,
 };
+
 static_assert(ARRAY_SIZE(damon_sysfs_cmd_fns) == KD_CMD_COUNT);
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -703,6 +710,7 @@ static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&damon_sysfs_lock);
 	return err ? err : count;
 }
+
 static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
@@ -716,6 +724,7 @@ static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 	mutex_unlock(&damon_sysfs_lock);
 	return sysfs_emit(buf, "%d\n", pid < 0 ? -1 : pid);
 }
+
 static struct damon_sysfs_field kdamond_files[] = {
 	DAMON_SYSFS_CUSTOM_FILE(__ATTR_RW_MODE(state, 0600)),
 	DAMON_SYSFS_CUSTOM_FILE(__ATTR_RO_MODE(pid, 0400)),

@@ -31,10 +31,11 @@
  * Context: Any context.
  * Return: The new sampling interval, in microseconds.
  */
-VISIBLE_IF_KUNIT unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
-				    unsigned long long nr_events,
-				    unsigned long long max_nr_events,
-				    unsigned long cur_sample_us)
+VISIBLE_IF_KUNIT unsigned long
+damon_tuned_sample_us(const struct damon_intervals_goal *goal,
+		      unsigned long long nr_events,
+		      unsigned long long max_nr_events,
+		      unsigned long cur_sample_us)
 {
 	unsigned long long ratio_bp;
 	long long factor_bp;
