@@ -26,14 +26,13 @@
 #define PM_PRESENT	(1ULL << 63)
 #define PM_PFN_MASK	((1ULL << 55) - 1)
 
-static volatile sig_atomic_t want_range, want_touch;
+/* set by the signal handler, taken by the main loop (lock-free atomics) */
+static int want_range, want_touch;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1)
-		want_range = 1;
-	else
-		want_touch = 1;
+	__atomic_store_n(sig == SIGUSR1 ? &want_range : &want_touch, 1,
+			 __ATOMIC_RELAXED);
 }
 
 static int set_policy(int mode, int node)
@@ -123,15 +122,12 @@ int main(int argc, char *argv[])
 	}
 	for (;;) {
 		pause();
-		if (want_touch) {
-			want_touch = 0;
+		if (__atomic_exchange_n(&want_touch, 0, __ATOMIC_RELAXED)) {
 			touch(buf, len, page);
 			printf("touched\n");
 			fflush(stdout);
 		}
-		if (want_range) {
-			want_range = 0;
+		if (__atomic_exchange_n(&want_range, 0, __ATOMIC_RELAXED))
 			report_range(buf, len, page);
-		}
 	}
 }

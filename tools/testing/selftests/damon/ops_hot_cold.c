@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	int secs = argc > 1 ? atoi(argv[1]) : 10;
 	const char *mode = argc > 2 ? argv[2] : "page";
 	enum backing backing;
-	volatile char *hot;
+	char *hot;
 	time_t end;
 	cpu_set_t cpu0;
 	pid_t child;
@@ -94,8 +94,11 @@ int main(int argc, char **argv)
 	while (time(NULL) < end) {
 		unsigned long off;
 
+		/* atomic accesses, so that the compiler keeps every one */
 		for (off = 0; off < RANGE_SZ; off += 4096)
-			hot[off]++;
+			__atomic_store_n(&hot[off],
+					 __atomic_load_n(&hot[off], __ATOMIC_RELAXED) + 1,
+					 __ATOMIC_RELAXED);
 		sched_yield();
 	}
 	if (child > 0)

@@ -21,11 +21,28 @@ fi
 
 # event|print format|fields in declaration order (type:name,...)
 EVENTS=(
-'damon_aggregated|"target_id=%lu nr_regions=%u %lu-%lu: %u %u"|unsigned long:target_id,unsigned int:nr_regions,unsigned long:start,unsigned long:end,unsigned int:nr_accesses,unsigned int:age'
-'damos_before_apply|"ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u"|unsigned int:context_idx,unsigned int:scheme_idx,unsigned long:target_idx,unsigned long:start,unsigned long:end,unsigned int:nr_accesses,unsigned int:age,unsigned int:nr_regions'
-'damon_monitor_intervals_tune|"sample_us=%lu"|unsigned long:sample_us'
-'damos_esz|"ctx_idx=%u scheme_idx=%u esz=%lu"|unsigned int:context_idx,unsigned int:scheme_idx,unsigned long:esz'
-'damos_stat_after_apply_interval|"ctx_idx=%u scheme_idx=%u nr_tried=%lu sz_tried=%lu nr_applied=%lu sz_applied=%lu sz_ops_filter_passed=%lu qt_exceeds=%lu nr_snapshots=%lu"|unsigned int:context_idx,unsigned int:scheme_idx,unsigned long:nr_tried,unsigned long:sz_tried,unsigned long:nr_applied,unsigned long:sz_applied,unsigned long:sz_ops_filter_passed,unsigned long:qt_exceeds,unsigned long:nr_snapshots'
+"damon_aggregated|\
+\"target_id=%lu nr_regions=%u %lu-%lu: %u %u\"|\
+unsigned long:target_id,unsigned int:nr_regions,\
+unsigned long:start,unsigned long:end,\
+unsigned int:nr_accesses,unsigned int:age"
+"damos_before_apply|\
+\"ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u\"|\
+unsigned int:context_idx,unsigned int:scheme_idx,\
+unsigned long:target_idx,unsigned long:start,unsigned long:end,\
+unsigned int:nr_accesses,unsigned int:age,unsigned int:nr_regions"
+"damon_monitor_intervals_tune|\"sample_us=%lu\"|unsigned long:sample_us"
+"damos_esz|\"ctx_idx=%u scheme_idx=%u esz=%lu\"|\
+unsigned int:context_idx,unsigned int:scheme_idx,unsigned long:esz"
+"damos_stat_after_apply_interval|\
+\"ctx_idx=%u scheme_idx=%u nr_tried=%lu sz_tried=%lu \
+nr_applied=%lu sz_applied=%lu sz_ops_filter_passed=%lu \
+qt_exceeds=%lu nr_snapshots=%lu\"|\
+unsigned int:context_idx,unsigned int:scheme_idx,\
+unsigned long:nr_tried,unsigned long:sz_tried,\
+unsigned long:nr_applied,unsigned long:sz_applied,\
+unsigned long:sz_ops_filter_passed,unsigned long:qt_exceeds,\
+unsigned long:nr_snapshots"
 )
 
 ktap_set_plan $(( ${#EVENTS[@]} * 3 ))
