@@ -56,6 +56,17 @@ def build(kind):
     return out.strip().splitlines()[-1]
 
 
+ATTEMPT_RE = re.compile(r"on attempt (\d+) of \d+|on all (\d+) attempts")
+
+
+def attempts_of(detail):
+    """How many attempts a result took, from run-tests.py's result line
+    ("passed on attempt 2 of 3", "failed on all 3 attempts", or nothing
+    for the first attempt)."""
+    m = ATTEMPT_RE.search(detail or "")
+    return (m.group(1) or m.group(2)) if m else "1"
+
+
 def run_phase(kernel, phase, tests, tag):
     """One run-tests.py under load; {test id: (status, detail)}."""
     cmd = [os.path.join(HARNESS, "run-tests.py"), "--kernel", kernel,
@@ -118,7 +129,7 @@ def main():
     for t in tests:
         ref = outcome[("ref", t)].count("PASS")
         ours = outcome[("ours", t)].count("PASS")
-        att = " ".join(d.replace("attempts=", "") for d in details[("ours", t)])
+        att = " ".join(attempts_of(d) for d in details[("ours", t)])
         lines.append("| %s | %d/%d | %d/%d | %s |" % (t, ref, a.runs, ours, a.runs, att))
         if ours < ref:
             bad.append(t)
