@@ -175,12 +175,13 @@ is written down at the top of core.c.
 """, ["mm/damon/core.c"]),
     Step("mm/damon/vaddr: add the virtual address space operation sets", """
 Add vaddr, which monitors the address spaces of processes (targets are
-pids; each target's regions follow its three biggest mapped areas), and
-fvaddr, which monitors fixed ranges of a process that the user sets.
+pids; a target's regions cover its mappings minus the two biggest holes
+between them), and fvaddr, which monitors fixed ranges of a process that
+the user sets.
 Sampling clears and checks the Accessed bit of the one PTE or PMD that maps
 the sampled address, with a page-table walk that never splits a THP.  The
-DAMOS actions are madvise() ones (pageout, cold, hot, hugepage,
-nohugepage, collapse, willneed), stat, and migrate_hot/migrate_cold.
+DAMOS actions are the madvise() ones (willneed, cold, pageout, hugepage,
+nohugepage, collapse), stat, and migrate_hot/migrate_cold.
 
 The common code of the operation sets (access checks through the rmap,
 the region scores of DAMOS quotas, and the operation-set filters) is in
@@ -225,9 +226,9 @@ handling that the three modules share is in mm/damon/modules-common.c.
 """, ["mm/damon/modules-common.c", "mm/damon/modules-common.h",
       "mm/damon/reclaim.c"], ["DAMON_RECLAIM"]),
     Step("mm/damon/lru_sort: add DAMON_LRU_SORT", """
-Add the DAMON_LRU_SORT module: it moves hot memory to the head of the
-active LRU list and cold memory to the tail of the inactive one, so that
-reclaim finds the right pages, under quotas and watermarks set by module
+Add the DAMON_LRU_SORT module: it activates the folios of hot memory and
+deactivates those of cold memory, so that the LRU lists, and reclaim,
+follow the observed accesses, under quotas and watermarks set by module
 parameters.
 """, ["mm/damon/lru_sort.c"], ["DAMON_LRU_SORT"]),
     Step("mm/damon/stat: add DAMON_STAT", """
