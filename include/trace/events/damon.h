@@ -16,6 +16,19 @@
 #include <linux/tracepoint.h>
 #include <linux/types.h>
 
+#ifndef DAMON_TP_ASSIGN_REGION
+/* the region part of damon_aggregated and damos_before_apply */
+#define DAMON_TP_ASSIGN_REGION(r, accesses)				\
+	do {								\
+		__entry->start = (r)->ar.start;				\
+		__entry->end = (r)->ar.end;				\
+		__entry->nr_accesses = (accesses);			\
+		__entry->age = (r)->age;				\
+	} while (0)
+/* one &struct damos_stat counter of damos_stat_after_apply_interval */
+#define DAMOS_TP_STAT(field)	(__entry->field = stat->field)
+#endif
+
 /**
  * damon_aggregated - a region's access counters at an aggregation boundary
  * @target_id:	index of the region's target in its context
@@ -27,89 +40,59 @@
  * fired consecutively, in address order.
  */
 TRACE_EVENT(damon_aggregated,
-
 	TP_PROTO(unsigned long target_id, unsigned int nr_regions,
 		 struct damon_region *r),
-
 	TP_ARGS(target_id, nr_regions, r),
-
 	TP_STRUCT__entry(
-		__field(unsigned long, target_id)
-		__field(unsigned int, nr_regions)
-		__field(unsigned long, start)
-		__field(unsigned long, end)
-		__field(unsigned int, nr_accesses)
-		__field(unsigned int, age)
+		__field(unsigned long, target_id) __field(unsigned int, nr_regions)
+		__field(unsigned long, start) __field(unsigned long, end)
+		__field(unsigned int, nr_accesses) __field(unsigned int, age)
 	),
-
 	TP_fast_assign(
-		__entry->start = r->ar.start;
-		__entry->end = r->ar.end;
-		__entry->nr_accesses = r->nr_accesses;
-		__entry->age = r->age;
 		__entry->target_id = target_id;
 		__entry->nr_regions = nr_regions;
+		DAMON_TP_ASSIGN_REGION(r, r->nr_accesses);
 	),
-
 	TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u",
-		  __entry->target_id, __entry->nr_regions,
-		  __entry->start, __entry->end,
-		  __entry->nr_accesses, __entry->age)
+		  __entry->target_id, __entry->nr_regions, __entry->start,
+		  __entry->end, __entry->nr_accesses, __entry->age)
 );
 
-/*
+/**
  * damos_before_apply - a scheme is about to apply its action to a region
- * (not kernel-doc: scripts/kernel-doc can't parse TRACE_EVENT_CONDITION)
- * @context_idx:	index of the context among its kdamond's contexts
- * @scheme_idx:		index of the scheme in the context
- * @target_idx:		index of the target in the context
- * @r:			the region
- * @nr_regions:		number of regions of the target
- * @do_trace:		whether to record the event; lets the caller skip
- *			computing the indices when the event is disabled
+ * @t:		the target the region belongs to
+ * @r:		the region
+ * @scheme_idx:	index of the scheme in its context
+ * @target_idx:	index of @t in its context
  *
- * The reported access frequency is the moving-sum estimate
- * (&damon_region->nr_accesses_bp / 10000).
+ * A kdamond runs one context, so the recorded context index is always 0.
+ * The access frequency recorded is the moving-sum estimate
+ * (&damon_region->nr_accesses_bp / 10000): the event fires in the middle
+ * of an aggregation interval, where the plain counter is still partial.
  */
-TRACE_EVENT_CONDITION(damos_before_apply,
+TRACE_EVENT(damos_before_apply,
+	TP_PROTO(const struct damon_target *t, const struct damon_region *r,
+		 unsigned int scheme_idx, unsigned long target_idx),
+	TP_ARGS(t, r, scheme_idx, target_idx),
 
-	TP_PROTO(unsigned int context_idx, unsigned int scheme_idx,
-		 unsigned long target_idx, struct damon_region *r,
-		 unsigned int nr_regions, bool do_trace),
-	TP_ARGS(context_idx, scheme_idx, target_idx, r, nr_regions, do_trace),
-
-	TP_CONDITION(do_trace),
-
-	/* in the order of the released format file */
+	/* field order is the order of the format file, which is ABI */
 	TP_STRUCT__entry(
-		/* which scheme, and on which target */
-		__field(unsigned int, context_idx)
-		__field(unsigned int, scheme_idx)
+		__field(unsigned int, context_idx) __field(unsigned int, scheme_idx)
 		__field(unsigned long, target_idx)
-		/* the region it is about to act on */
-		__field(unsigned long, start)
-		__field(unsigned long, end)
-		__field(unsigned int, nr_accesses)
-		__field(unsigned int, age)
-		/* how many regions the target has in all */
+		__field(unsigned long, start) __field(unsigned long, end)
+		__field(unsigned int, nr_accesses) __field(unsigned int, age)
 		__field(unsigned int, nr_regions)
 	),
-
 	TP_fast_assign(
-		__entry->start = r->ar.start;
-		__entry->end = r->ar.end;
-		__entry->nr_accesses = r->nr_accesses_bp / 10000;
-		__entry->age = r->age;
-		__entry->context_idx = context_idx;
+		__entry->context_idx = 0;
 		__entry->scheme_idx = scheme_idx;
 		__entry->target_idx = target_idx;
-		__entry->nr_regions = nr_regions;
+		__entry->nr_regions = t->nr_regions;
+		DAMON_TP_ASSIGN_REGION(r, r->nr_accesses_bp / 10000);
 	),
-
 	TP_printk("ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u",
-		  __entry->context_idx, __entry->scheme_idx,
-		  __entry->target_idx, __entry->nr_regions,
-		  __entry->start, __entry->end,
+		  __entry->context_idx, __entry->scheme_idx, __entry->target_idx,
+		  __entry->nr_regions, __entry->start, __entry->end,
 		  __entry->nr_accesses, __entry->age)
 );
 
@@ -118,19 +101,10 @@ TRACE_EVENT_CONDITION(damos_before_apply,
  * @sample_us:	the new sampling interval, in microseconds
  */
 TRACE_EVENT(damon_monitor_intervals_tune,
-
 	TP_PROTO(unsigned long sample_us),
-
 	TP_ARGS(sample_us),
-
-	TP_STRUCT__entry(
-		__field(unsigned long, sample_us)
-	),
-
-	TP_fast_assign(
-		__entry->sample_us = sample_us;
-	),
-
+	TP_STRUCT__entry(__field(unsigned long, sample_us)),
+	TP_fast_assign(__entry->sample_us = sample_us;),
 	TP_printk("sample_us=%lu", __entry->sample_us)
 );
 
@@ -141,24 +115,18 @@ TRACE_EVENT(damon_monitor_intervals_tune,
  * @esz:		the new effective size quota, in bytes
  */
 TRACE_EVENT(damos_esz,
-
 	TP_PROTO(unsigned int context_idx, unsigned int scheme_idx,
 		 unsigned long esz),
-
 	TP_ARGS(context_idx, scheme_idx, esz),
-
 	TP_STRUCT__entry(
-		__field(unsigned int, context_idx)
-		__field(unsigned int, scheme_idx)
+		__field(unsigned int, context_idx) __field(unsigned int, scheme_idx)
 		__field(unsigned long, esz)
 	),
-
 	TP_fast_assign(
 		__entry->context_idx = context_idx;
 		__entry->scheme_idx = scheme_idx;
 		__entry->esz = esz;
 	),
-
 	TP_printk("ctx_idx=%u scheme_idx=%u esz=%lu",
 		  __entry->context_idx, __entry->scheme_idx, __entry->esz)
 );
@@ -170,36 +138,28 @@ TRACE_EVENT(damos_esz,
  * @stat:		the scheme's cumulative statistics
  */
 TRACE_EVENT(damos_stat_after_apply_interval,
-
 	TP_PROTO(unsigned int context_idx, unsigned int scheme_idx,
 		 struct damos_stat *stat),
-
 	TP_ARGS(context_idx, scheme_idx, stat),
-
 	TP_STRUCT__entry(
-		__field(unsigned int, context_idx)
-		__field(unsigned int, scheme_idx)
-		__field(unsigned long, nr_tried)
-		__field(unsigned long, sz_tried)
-		__field(unsigned long, nr_applied)
-		__field(unsigned long, sz_applied)
+		__field(unsigned int, context_idx) __field(unsigned int, scheme_idx)
+		__field(unsigned long, nr_tried) __field(unsigned long, sz_tried)
+		__field(unsigned long, nr_applied) __field(unsigned long, sz_applied)
 		__field(unsigned long, sz_ops_filter_passed)
-		__field(unsigned long, qt_exceeds)
-		__field(unsigned long, nr_snapshots)
+		__field(unsigned long, qt_exceeds) __field(unsigned long, nr_snapshots)
 	),
-
 	TP_fast_assign(
 		__entry->context_idx = context_idx;
 		__entry->scheme_idx = scheme_idx;
-		__entry->nr_tried = stat->nr_tried;
-		__entry->sz_tried = stat->sz_tried;
-		__entry->nr_applied = stat->nr_applied;
-		__entry->sz_applied = stat->sz_applied;
-		__entry->sz_ops_filter_passed = stat->sz_ops_filter_passed;
-		__entry->qt_exceeds = stat->qt_exceeds;
-		__entry->nr_snapshots = stat->nr_snapshots;
+		/* each counter is recorded under its own name */
+		DAMOS_TP_STAT(nr_tried);
+		DAMOS_TP_STAT(sz_tried);
+		DAMOS_TP_STAT(nr_applied);
+		DAMOS_TP_STAT(sz_applied);
+		DAMOS_TP_STAT(sz_ops_filter_passed);
+		DAMOS_TP_STAT(qt_exceeds);
+		DAMOS_TP_STAT(nr_snapshots);
 	),
-
 	TP_printk("ctx_idx=%u scheme_idx=%u nr_tried=%lu sz_tried=%lu nr_applied=%lu sz_applied=%lu sz_ops_filter_passed=%lu qt_exceeds=%lu nr_snapshots=%lu",
 		  __entry->context_idx, __entry->scheme_idx,
 		  __entry->nr_tried, __entry->sz_tried,
