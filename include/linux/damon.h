@@ -474,6 +474,10 @@ enum damon_ops_id {
  *			kdamond starts.
  * @update:		Refresh ops state and target regions.  Called every
  *			&damon_attrs->ops_update_interval.
+ * @target_valid:	Return false if the target can no longer be
+ *			monitored (e.g. its process exited).
+ * @cleanup_target:	Release per-target ops resources (e.g. put_pid())
+ *			before the target is freed.
  * @prepare_access_checks: Pick &damon_region->sampling_addr of every region
  *			and clear its accessed state.  Called at the start of
  *			each sampling interval.
@@ -487,22 +491,27 @@ enum damon_ops_id {
  *			ops-layer filters; return the bytes the action was
  *			applied to and store the bytes that passed the ops
  *			filters in @sz_filter_passed.
- * @target_valid:	Return false if the target can no longer be
- *			monitored (e.g. its process exited).
- * @cleanup_target:	Release per-target ops resources (e.g. put_pid())
- *			before the target is freed.
  *
- * All callbacks are optional, run in the kdamond (process context, may
+ * The callbacks are grouped by what they serve: the targets' life, the
+ * sampling, and DAMOS.  All callbacks are optional, run in the kdamond (process context, may
  * sleep) and may take mmap_lock, rmap and folio locks.  Register an
  * operation set with damon_register_ops() and pick one for a context with
  * damon_select_ops().
  */
 struct damon_operations {
 	enum damon_ops_id id;
+
+	/* the targets */
 	void (*init)(struct damon_ctx *context);
 	void (*update)(struct damon_ctx *context);
+	bool (*target_valid)(struct damon_target *t);
+	void (*cleanup_target)(struct damon_target *t);
+
+	/* one sampling interval */
 	void (*prepare_access_checks)(struct damon_ctx *context);
 	unsigned int (*check_accesses)(struct damon_ctx *context);
+
+	/* DAMOS */
 	int (*get_scheme_score)(struct damon_ctx *context,
 				struct damon_region *r, struct damos *scheme);
 	unsigned long (*apply_scheme)(struct damon_ctx *context,
@@ -510,8 +519,6 @@ struct damon_operations {
 				      struct damon_region *r,
 				      struct damos *scheme,
 				      unsigned long *sz_filter_passed);
-	bool (*target_valid)(struct damon_target *t);
-	void (*cleanup_target)(struct damon_target *t);
 };
 
 /**
