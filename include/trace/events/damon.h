@@ -20,10 +20,12 @@
 /* the region part of damon_aggregated and damos_before_apply */
 #define DAMON_TP_ASSIGN_REGION(r, accesses)				\
 	do {								\
-		__entry->start = (r)->ar.start;				\
-		__entry->end = (r)->ar.end;				\
+		const struct damon_region *__r = (r);			\
+									\
+		__entry->start = __r->ar.start;				\
+		__entry->end = __r->ar.end;				\
 		__entry->nr_accesses = (accesses);			\
-		__entry->age = (r)->age;				\
+		__entry->age = __r->age;				\
 	} while (0)
 /* one &struct damos_stat counter of damos_stat_after_apply_interval */
 #define DAMOS_TP_STAT(field)	(__entry->field = stat->field)
