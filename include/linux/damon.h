@@ -32,7 +32,7 @@
 #define DAMON_MIN_REGION	DAMON_MIN_REGION_SZ
 /* Highest priority score damon_operations.get_scheme_score may return. */
 #define DAMOS_MAX_SCORE		(99)
-/* Maximum number of data-attribute probes (reserved; probes unsupported). */
+/* Maximum number of data-attribute probes of a context. */
 #define DAMON_MAX_PROBES	(4)
 
 struct damon_ctx;
@@ -71,26 +71,34 @@ struct damon_size_range {
  * @nr_accesses_bp:	Moving-sum estimate of @nr_accesses over one aggregation
  *			interval, in basis points (1/10000) of an access, so it
  *			is meaningful at any point of an aggregation interval.
+ * @probe_hits:	Sampling intervals of the current aggregation interval in
+ *			which data-attribute probe i (in &damon_ctx->probes
+ *			order) hit the sampled page, in slot i; saturates at
+ *			255.  See struct damon_probe.
  * @age:		Aggregation intervals since the access frequency of the
  *			region last changed significantly.
  * @list:		Sibling link in &damon_target->regions_list.
  * @last_nr_accesses:	(private) @nr_accesses of the previous aggregation.
+ * @last_probe_hits:	(private) @probe_hits of the previous aggregation.
  * @hit_start:		(private) Lowest sampled address found accessed in the
  *			current aggregation interval.
  * @hit_end:		(private) Highest such address plus one; 0 while no
  *			sample found an access.
  *
- * When two regions are merged, @nr_accesses and @age of the result are the
- * size-weighted averages of the two.
+ * When two regions are merged, @nr_accesses, @probe_hits and @age of the
+ * result are the size-weighted averages of the two; when one is split, both
+ * parts keep all counters.
  */
 struct damon_region {
 	struct damon_addr_range ar;
 	unsigned long sampling_addr;
 	unsigned int nr_accesses;
+	unsigned char probe_hits[DAMON_MAX_PROBES];
 	unsigned int nr_accesses_bp;
 	unsigned int age;
-	/* private; here, so that the unsigned ints pack without holes */
+	/* private; here, so that the small members pack without holes */
 	unsigned int last_nr_accesses;
+	unsigned char last_probe_hits[DAMON_MAX_PROBES];
 	struct list_head list;
 
 	unsigned long hit_start;
@@ -113,6 +121,110 @@ struct damon_target {
 	bool obsolete;
 	unsigned int nr_regions;
 	struct list_head regions_list;
+	struct list_head list;
+};
+
+/**
+ * enum damon_filter_type - What a data-attribute probe filter tests.
+ *
+ * Each is tested on the folio of the page sampled in a region (NULL when the
+ * sampled address has no page DAMON may look at: a hole, a free, kernel,
+ * offline or isolated page frame).
+ *
+ * @DAMON_FILTER_TYPE_ANON:		The folio is anonymous.
+ * @DAMON_FILTER_TYPE_MEMCG:		The folio is charged to a given memory
+ *					cgroup (&damon_filter->memcg_id).
+ * @DAMON_FILTER_TYPE_PGIDLE_UNSET:	The page was accessed in the sampling
+ *					interval (it is not idle any more).
+ * @DAMON_FILTER_TYPE_PGIDLE_SET:	The page was not accessed in the
+ *					sampling interval (it is still idle).
+ * @DAMON_FILTER_TYPE_HUGEPAGE_SIZE:	The folio's size is within a closed
+ *					range (&damon_filter->sz_range).
+ *
+ * A NULL folio matches none of the types.  The numeric values are ABI (read
+ * by debugging tools); never reorder.
+ */
+enum damon_filter_type {
+	DAMON_FILTER_TYPE_ANON = 0,
+	DAMON_FILTER_TYPE_MEMCG = 1,
+	DAMON_FILTER_TYPE_PGIDLE_UNSET = 2,
+	DAMON_FILTER_TYPE_PGIDLE_SET = 3,
+	DAMON_FILTER_TYPE_HUGEPAGE_SIZE = 4,
+};
+
+/**
+ * struct damon_filter - Decides whether a sample is a hit of a probe.
+ * @type:	What the filter tests.
+ * @matching:	Whether the filter is about samples whose folio has @type
+ *		(true) or has not (false).
+ * @allow:	Whether the samples the filter is about are hits (true) or
+ *		not (false).
+ * @memcg_id:	Cgroup id, for %DAMON_FILTER_TYPE_MEMCG.
+ * @sz_range:	Folio size range, for %DAMON_FILTER_TYPE_HUGEPAGE_SIZE.
+ * @list:	(private) Link in &damon_probe->filters.
+ *
+ * The filters of a probe are evaluated in list order, and the first one
+ * that is about the sample decides, as for DAMOS filters; see
+ * struct damon_probe.
+ */
+struct damon_filter {
+	enum damon_filter_type type;
+	bool matching;
+	bool allow;
+	union {
+		u64 memcg_id;
+		struct damon_size_range sz_range;
+	};
+	struct list_head list;
+};
+
+/**
+ * enum damon_prep_action - What a probe does to each sampled page before
+ *			    the sampling interval.
+ * @DAMON_PREP_SET_PGIDLE:	Mark the page idle: clear the Accessed bits of
+ *				the entries mapping it and set its idle flag,
+ *				so that %DAMON_FILTER_TYPE_PGIDLE_UNSET tells
+ *				whether it was accessed during the interval.
+ */
+enum damon_prep_action {
+	DAMON_PREP_SET_PGIDLE = 0,
+};
+
+/**
+ * struct damon_prep - A preparation step of a probe.
+ * @action:	What is done to the sampled page.
+ * @list:	(private) Link in &damon_probe->preps.
+ */
+struct damon_prep {
+	enum damon_prep_action action;
+	struct list_head list;
+};
+
+/**
+ * struct damon_probe - A data-attribute probe.
+ * @weight:	Weight of the probe's hits in the attributes-only mode; 0
+ *		leaves the probe out of it.
+ * @preps:	(private) Preparation steps (struct damon_prep), in order.
+ * @filters:	(private) Filters (struct damon_filter), in order.
+ * @list:	(private) Link in &damon_ctx->probes.
+ *
+ * At each sampling interval, each probe looks at the page DAMON sampled in
+ * each region and counts a hit in the region's &damon_region->probe_hits
+ * slot of the probe if its filters allow the sample.  The first filter
+ * whose test result equals its &damon_filter->matching decides: a hit if it
+ * allows.  When none decides, the sample is a hit if the last filter
+ * rejects (the filters are taken as exceptions to the opposite default);
+ * a probe without filters hits every sample.
+ *
+ * When any probe of a context has a non-zero @weight, the context runs in
+ * the attributes-only mode: access checks stop (&damon_region->nr_accesses
+ * stays 0), and regions are merged and aged by the weighted sum of their
+ * probe hits instead (see damon_probe_hits_wsum()).
+ */
+struct damon_probe {
+	unsigned int weight;
+	struct list_head preps;
+	struct list_head filters;
 	struct list_head list;
 };
 
@@ -322,6 +434,9 @@ struct damos_stat {
  * @DAMOS_FILTER_TYPE_UNMAPPED:		Pages not mapped by any page table.
  * @DAMOS_FILTER_TYPE_ADDR:		An address range.
  * @DAMOS_FILTER_TYPE_TARGET:		A target (by index).
+ * @DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:	Regions whose weighted sum of probe
+ *					hits (damon_probe_hits_wsum() of the
+ *					moving sums) is in a closed range.
  * @NR_DAMOS_FILTER_TYPES:		Number of filter types.
  *
  * Types up to and including @DAMOS_FILTER_TYPE_UNMAPPED are evaluated by the
@@ -337,6 +452,7 @@ enum damos_filter_type {
 	DAMOS_FILTER_TYPE_UNMAPPED = 5,
 	DAMOS_FILTER_TYPE_ADDR = 6,
 	DAMOS_FILTER_TYPE_TARGET = 7,
+	DAMOS_FILTER_TYPE_PROBE_HITS_WSUM = 8,
 	NR_DAMOS_FILTER_TYPES,
 };
 
@@ -351,6 +467,10 @@ enum damos_filter_type {
  * @addr_range:	Address range, for %DAMOS_FILTER_TYPE_ADDR.
  * @target_idx:	Target index, for %DAMOS_FILTER_TYPE_TARGET.
  * @sz_range:	Folio size range, for %DAMOS_FILTER_TYPE_HUGEPAGE_SIZE.
+ * @range_min:	Lowest matching weighted sum, for
+ *		%DAMOS_FILTER_TYPE_PROBE_HITS_WSUM.
+ * @range_max:	Highest matching weighted sum, for
+ *		%DAMOS_FILTER_TYPE_PROBE_HITS_WSUM.
  * @list:	Link in the scheme's core or ops filter list.
  */
 struct damos_filter {
@@ -362,6 +482,10 @@ struct damos_filter {
 		struct damon_addr_range addr_range;
 		int target_idx;
 		struct damon_size_range sz_range;
+		struct {
+			unsigned long range_min;
+			unsigned long range_max;
+		};
 	};
 	struct list_head list;
 };
@@ -484,7 +608,15 @@ enum damon_ops_id {
  * @check_accesses:	Test the accessed state of every region's sampling
  *			address, update the counters with
  *			damon_update_region_access_rate(), and return the
- *			highest &damon_region->nr_accesses seen.
+ *			highest &damon_region->nr_accesses seen.  If the
+ *			context has probes (damon_nr_probes()), also count
+ *			the probe hits of each sample with damon_probes_hit().
+ * @prep_probes:	Attributes-only mode's @prepare_access_checks: pick
+ *			&damon_region->sampling_addr of every region and run
+ *			the probes' preparation steps on it.
+ * @apply_probes:	Attributes-only mode's @check_accesses: count the probe
+ *			hits of every region's sample with damon_probes_hit(),
+ *			leaving the access counters alone.
  * @get_scheme_score:	Return the priority (0..%DAMOS_MAX_SCORE) of a region
  *			for a scheme, honouring &damos_quota->weight_sz etc.
  * @apply_scheme:	Apply a scheme's action to a region, evaluating the
@@ -493,8 +625,10 @@ enum damon_ops_id {
  *			filters in @sz_filter_passed.
  *
  * The callbacks are grouped by what they serve: the targets' life, the
- * sampling, and DAMOS.  All callbacks are optional, run in the kdamond (process context, may
- * sleep) and may take mmap_lock, rmap and folio locks.  Register an
+ * sampling, and DAMOS.  All callbacks are optional, run in the kdamond
+ * (process context, may sleep) and may take mmap_lock, rmap and folio
+ * locks.  An operation set without the probe callbacks leaves probes inert:
+ * their counters stay 0.  Register an
  * operation set with damon_register_ops() and pick one for a context with
  * damon_select_ops().
  */
@@ -510,6 +644,8 @@ struct damon_operations {
 	/* one sampling interval */
 	void (*prepare_access_checks)(struct damon_ctx *context);
 	unsigned int (*check_accesses)(struct damon_ctx *context);
+	void (*prep_probes)(struct damon_ctx *context);
+	void (*apply_probes)(struct damon_ctx *context);
 
 	/* DAMOS */
 	int (*get_scheme_score)(struct damon_ctx *context,
@@ -646,6 +782,12 @@ struct damon_attrs {
  * @maybe_corrupted:	An update failed midway; the kdamond stops.
  * @ops:		The operation set in use.
  * @adaptive_targets:	Targets (struct damon_target).
+ * @probes:		Data-attribute probes (struct damon_probe), at most
+ *			%DAMON_MAX_PROBES.
+ * @nr_probes:		Number of @probes; see damon_nr_probes().
+ * @probes_attrs_only:	A probe has a weight: the attributes-only mode.
+ * @probes_set_pgidle:	A probe has a %DAMON_PREP_SET_PGIDLE step.
+ * @probes_pgidle:	A probe filter tests whether the page was accessed.
  * @schemes:		Schemes (struct damos).
  * @regions_score_histogram: Scratch space of the DAMOS quota engine.
  * @nr_accesses_sum:	Scratch: access events of the last aggregation, for
@@ -680,6 +822,11 @@ struct damon_ctx {
 
 	struct damon_operations ops;
 	struct list_head adaptive_targets;
+	struct list_head probes;
+	unsigned int nr_probes;
+	bool probes_attrs_only;
+	bool probes_set_pgidle;
+	bool probes_pgidle;
 	struct list_head schemes;
 
 	unsigned long regions_score_histogram[DAMOS_MAX_SCORE + 1];
@@ -756,7 +903,9 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
  * core and ops filters are kept in lists, walked with these macros:
  * damon_for_each_target(), damon_for_each_region(),
  * damon_for_each_scheme(), damos_for_each_quota_goal(),
- * damos_for_each_core_filter() and damos_for_each_ops_filter(), each with
+ * damos_for_each_core_filter(), damos_for_each_ops_filter(), and for the
+ * probes damon_for_each_probe(), damon_for_each_filter() and
+ * damon_for_each_prep(), each with
  * a ``_safe`` form that takes one more cursor and allows destroying the
  * entry at hand.  damon_for_each_region_from() continues a walk of a
  * target's regions from a given region on.  The caller must own the lists
@@ -795,6 +944,15 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
 	__damon_walk(f, &(scheme)->ops_filters)
 #define damos_for_each_ops_filter_safe(f, next, scheme)	\
 	__damon_walk_safe(f, next, &(scheme)->ops_filters)
+#define damon_for_each_probe(p, ctx)	__damon_walk(p, &(ctx)->probes)
+#define damon_for_each_probe_safe(p, next, ctx)	\
+	__damon_walk_safe(p, next, &(ctx)->probes)
+#define damon_for_each_filter(f, probe)	__damon_walk(f, &(probe)->filters)
+#define damon_for_each_filter_safe(f, next, probe)	\
+	__damon_walk_safe(f, next, &(probe)->filters)
+#define damon_for_each_prep(p, probe)	__damon_walk(p, &(probe)->preps)
+#define damon_for_each_prep_safe(p, next, probe)	\
+	__damon_walk_safe(p, next, &(probe)->preps)
 
 #ifdef CONFIG_DAMON
 
@@ -860,6 +1018,36 @@ unsigned int damon_nr_regions(struct damon_target *t);
 
 struct damon_ctx *damon_new_ctx(void);
 void damon_destroy_ctx(struct damon_ctx *ctx);
+
+/* data-attribute probes (probes.c) */
+struct damon_probe *damon_new_probe(void);
+void damon_add_probe(struct damon_ctx *ctx, struct damon_probe *p);
+void damon_destroy_probe(struct damon_probe *p, struct damon_ctx *ctx);
+struct damon_filter *damon_new_filter(enum damon_filter_type type,
+				      bool matching, bool allow);
+void damon_add_filter(struct damon_probe *p, struct damon_filter *f);
+void damon_destroy_filter(struct damon_filter *f);
+struct damon_prep *damon_new_prep(enum damon_prep_action action);
+void damon_add_prep(struct damon_probe *p, struct damon_prep *prep);
+void damon_destroy_prep(struct damon_prep *prep);
+unsigned char damon_probe_hits_mvsum(int idx, struct damon_region *r,
+				     struct damon_ctx *ctx);
+unsigned int damon_probe_hits_wsum(struct damon_region *r, bool last, bool mv,
+				   struct damon_ctx *ctx);
+unsigned int damon_nr_accesses_mvsum(struct damon_region *r,
+				     struct damon_ctx *ctx);
+
+/**
+ * damon_nr_probes() - Number of data-attribute probes of a context.
+ * @ctx:	The context.
+ *
+ * Context: Caller owns @ctx.
+ * Return: The length of &damon_ctx->probes.
+ */
+static inline unsigned int damon_nr_probes(const struct damon_ctx *ctx)
+{
+	return ctx->nr_probes;
+}
 
 /* ===== Configuration ===== */
 

@@ -44,10 +44,25 @@ static unsigned int damon_rescale(unsigned int val, unsigned long old_unit,
 		     UINT_MAX);
 }
 
+/* The probe hit counters are sample counts too, on 8 bits. */
+static void damon_rescale_probe_hits(struct damon_region *r,
+				     unsigned long new_n, unsigned long old_n)
+{
+	int i;
+
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		r->probe_hits[i] = min(damon_rescale(r->probe_hits[i], new_n,
+						     old_n), U8_MAX);
+		r->last_probe_hits[i] = min(damon_rescale(r->last_probe_hits[i],
+							  new_n, old_n),
+					    U8_MAX);
+	}
+}
+
 /*
- * Re-express the counters of every region of @ctx in @new: nr_accesses and
- * its moving sum count samples per aggregation interval, age counts
- * aggregation intervals.  Also used by intervals auto-tuning.
+ * Re-express the counters of every region of @ctx in @new: nr_accesses, its
+ * moving sum and the probe hits count samples per aggregation interval, age
+ * counts aggregation intervals.  Also used by intervals auto-tuning.
  */
 void damon_rescale_regions(struct damon_ctx *ctx,
 			   const struct damon_attrs *old,
@@ -71,6 +86,7 @@ void damon_rescale_regions(struct damon_ctx *ctx,
 							  new_n, old_n);
 			r->age = damon_rescale(r->age, old->aggr_interval,
 					       new->aggr_interval);
+			damon_rescale_probe_hits(r, new_n, old_n);
 		}
 	}
 }

@@ -336,9 +336,10 @@ static void damon_keep_tuned_intervals(struct damon_attrs *new,
  * @src:	The context holding the new parameters.
  *
  * Copies the operation set, address unit, minimum region size, pause
- * state, attributes (rescaling @dst's counters), targets and schemes of
- * @src into @dst while keeping @dst's monitoring results.  Targets and
- * schemes are matched by index: matched ones are updated in place (a
+ * state, attributes (rescaling @dst's counters), targets, probes and
+ * schemes of @src into @dst while keeping @dst's monitoring results.
+ * Targets, probes (with their filters and steps) and schemes are matched by
+ * index; a probe's region counters are kept.  Targets and schemes: matched ones are updated in place (a
  * target's regions are set to @src's with damon_set_regions() if @src's
  * target has any; a scheme keeps its statistics), missing ones are created,
  * extra ones destroyed.  A @src target marked &damon_target->obsolete
@@ -347,8 +348,9 @@ static void damon_keep_tuned_intervals(struct damon_attrs *new,
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
- * Return: 0 on success; -EINVAL if @src's attrs are invalid or its target
- * regions overlap once aligned to its min_region_sz (nothing changed);
+ * Return: 0 on success; -EINVAL if @src's attrs or probes are invalid (see
+ * damon_valid_probe_params()) or its target regions overlap once aligned
+ * to its min_region_sz (nothing changed);
  * -ENOMEM if an allocation failed midway, in which case @dst is
  * marked possibly corrupted and its kdamond, if any, stops.
  */
@@ -364,6 +366,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	err = damon_validate_commit_targets(src);
 	if (err)
 		return err;
+	err = damon_valid_probe_params(src, &attrs);
+	if (err)
+		return err;
 	damon_keep_tuned_intervals(&attrs, &dst->attrs);
 
 	dst->ops = src->ops;
@@ -372,6 +377,8 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	dst->pause = src->pause;
 	damon_apply_attrs(dst, &attrs);
 	err = damon_commit_targets(dst, src);
+	if (!err)
+		err = damon_commit_probes(dst, src);
 	if (!err)
 		err = damon_commit_schemes(dst, src);
 	/* a failure midway leaves @dst half updated: its kdamond stops */

@@ -109,7 +109,7 @@ static const struct damon_attrs damon_default_attrs = {
  *
  * Defaults: 5 ms sampling, 100 ms aggregation and 60 s ops update
  * intervals, 10 to 1000 regions, address unit 1, minimum region size
- * %DAMON_MIN_REGION_SZ, and no operation set (id %NR_DAMON_OPS).
+ * %DAMON_MIN_REGION_SZ, no probes, and no operation set (id %NR_DAMON_OPS).
  *
  * Context: Process context; may sleep.
  * Return: The context, or NULL on allocation failure.
@@ -126,6 +126,7 @@ struct damon_ctx *damon_new_ctx(void)
 		.min_region_sz = DAMON_MIN_REGION_SZ,
 		.ops.id = NR_DAMON_OPS,
 		.adaptive_targets = LIST_HEAD_INIT(ctx->adaptive_targets),
+		.probes = LIST_HEAD_INIT(ctx->probes),
 		.schemes = LIST_HEAD_INIT(ctx->schemes),
 		.call_controls = LIST_HEAD_INIT(ctx->call_controls),
 	};
@@ -147,7 +148,7 @@ void damon_destroy_targets(struct damon_ctx *ctx)
 }
 
 /*
- * Free @ctx with its targets and schemes.  The caller made sure no kdamond
+ * Free @ctx with its targets, probes and schemes.  The caller made sure no kdamond
  * touches it any more: see damon_destroy_ctx() in core.c, which is there
  * because it must synchronise with the exit of a kdamond.
  */
@@ -156,6 +157,7 @@ void damon_free_ctx(struct damon_ctx *ctx)
 	struct damos *s, *next;
 
 	damon_destroy_targets(ctx);
+	damon_destroy_probes(ctx);
 	damon_for_each_scheme_safe(s, next, ctx)
 		damon_destroy_scheme(s);
 	mutex_destroy(&ctx->kdamond_lock);

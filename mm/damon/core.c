@@ -135,6 +135,7 @@ static void kdamond_setup(struct damon_ctx *ctx)
 	if (ctx->ops.init)
 		ctx->ops.init(ctx);
 	damon_ensure_min_nr_regions(ctx);
+	damon_probes_refresh(ctx);
 	ctx->attrs.aggr_samples = damon_nr_samples_per_aggr(&ctx->attrs);
 	ctx->passed_sample_intervals = 0;
 	ctx->nr_accesses_sum = 0;
@@ -166,18 +167,35 @@ static void kdamond_check_regions(struct damon_ctx *ctx)
 static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 {
 	unsigned int nr_samples = damon_max_nr_accesses(&ctx->attrs);
+	unsigned int nr_probes = min(ctx->nr_probes, DAMON_MAX_PROBES);
+	bool attrs_only = ctx->probes_attrs_only;
 	bool trace = trace_damon_aggregated_enabled();
+	bool trace_probes = nr_probes &&
+		trace_damon_region_aggregated_enabled();
+	unsigned int age_thres = 0;
 	struct damon_target *t;
 	struct damon_region *r;
 	unsigned long tidx = 0;
 
+	/* the attributes-only mode ages and merges on weighted probe hits */
+	if (attrs_only)
+		age_thres = max(damon_probe_hits_wsum_max(ctx) / 10, 1U);
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			ctx->nr_accesses_sum += r->nr_accesses;
 			ctx->max_nr_samples_sum += nr_samples;
-			damon_age_region(r, &ctx->attrs);
+			if (attrs_only) {
+				damon_age_region_wsum(r, ctx, age_thres);
+				max_nr = max(max_nr, damon_probe_hits_wsum(r,
+							false, false, ctx));
+			} else {
+				damon_age_region(r, &ctx->attrs);
+			}
 			if (trace)
 				trace_damon_aggregated(tidx, t->nr_regions, r);
+			if (trace_probes)
+				trace_damon_region_aggregated(tidx,
+						t->nr_regions, r, nr_probes);
 		}
 		tidx++;
 	}
@@ -193,7 +211,8 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
 		ctx->attrs.aggr_samples;
 
-	if (ctx->attrs.intervals_goal.aggrs &&
+	/* no access is counted in the attributes-only mode: nothing to tune */
+	if (ctx->attrs.intervals_goal.aggrs && !attrs_only &&
 	    ctx->passed_sample_intervals >= ctx->next_intervals_tune_sis) {
 		damon_tune_intervals_step(ctx);
 		ctx->next_intervals_tune_sis = ctx->passed_sample_intervals +
@@ -217,16 +236,29 @@ static void kdamond_run_schemes(struct damon_ctx *ctx)
 	kdamond_walk_end(ctx);
 }
 
-/* One sampling interval of monitoring. */
+/*
+ * One sampling interval of monitoring.  In the attributes-only mode the
+ * probes take the place of the access checks; otherwise check_accesses
+ * counts the probe hits along with the accesses.
+ */
 static void kdamond_sample_once(struct damon_ctx *ctx)
 {
+	bool attrs_only = ctx->probes_attrs_only;
 	unsigned int max_nr = 0;
 
-	if (ctx->ops.prepare_access_checks)
+	if (attrs_only) {
+		if (ctx->ops.prep_probes)
+			ctx->ops.prep_probes(ctx);
+	} else if (ctx->ops.prepare_access_checks) {
 		ctx->ops.prepare_access_checks(ctx);
+	}
 	kdamond_wait(ctx, ctx->attrs.sample_interval, false);
-	if (ctx->ops.check_accesses)
+	if (attrs_only) {
+		if (ctx->ops.apply_probes)
+			ctx->ops.apply_probes(ctx);
+	} else if (ctx->ops.check_accesses) {
 		max_nr = ctx->ops.check_accesses(ctx);
+	}
 	ctx->passed_sample_intervals++;
 
 	/*
@@ -329,6 +361,9 @@ static int damon_start_one(struct damon_ctx *ctx)
 		err = -EBUSY;
 		goto out;
 	}
+	err = damon_valid_probe_params(ctx, &ctx->attrs);
+	if (err)
+		goto out;
 	reinit_completion(&ctx->kdamond_started);
 	ctx->maybe_corrupted = false;
 	k = kthread_create(kdamond_main, ctx, "kdamond.%d", damon_nr_running);
@@ -359,8 +394,9 @@ out:
  *
  * Context: Process context, sleeps.  Takes damon_lock and kdamond_lock.
  * Return: 0 on success; -EBUSY if exclusivity forbids starting or a context
- * is already running; another negative errno if a kthread could not be
- * created.  On error the contexts before the failing one keep running.
+ * is already running; -EINVAL if a context's probes are invalid (see
+ * damon_valid_probe_params()); another negative errno if a kthread could
+ * not be created.  On error the contexts before the failing one keep running.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {

@@ -72,6 +72,15 @@ void damon_update_deadlines(struct damon_ctx *ctx);
 void damon_apply_attrs(struct damon_ctx *ctx, const struct damon_attrs *attrs);
 void damon_tune_intervals_step(struct damon_ctx *ctx);
 
+/* ===== probes.c: data-attribute probes ===== */
+
+void damon_destroy_probes(struct damon_ctx *ctx);
+void damon_probes_refresh(struct damon_ctx *ctx);
+int damon_commit_probes(struct damon_ctx *dst, struct damon_ctx *src);
+unsigned int damon_probe_hits_wsum_max(struct damon_ctx *ctx);
+int damon_valid_probe_params(struct damon_ctx *ctx,
+			     const struct damon_attrs *attrs);
+
 /* ===== call.c: the kdamond's side of damon_call() and damos_walk() ===== */
 
 bool kdamond_run_calls(struct damon_ctx *ctx, bool cancel);
@@ -90,6 +99,8 @@ void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres);
 void damon_adjust_split(struct damon_ctx *ctx);
 void damon_age_region(struct damon_region *r,
 		      const struct damon_attrs *attrs);
+void damon_age_region_wsum(struct damon_region *r, struct damon_ctx *ctx,
+			   unsigned int thres);
 void damon_region_new_window(struct damon_region *r);
 bool damon_regions_valid(struct damon_target *t);
 bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz);
@@ -126,7 +137,8 @@ unsigned long damos_wmarks_wait_us(struct damon_ctx *ctx);
 unsigned int damon_weighted_avg(unsigned int a, unsigned long wa,
 				unsigned int b, unsigned long wb);
 void damon_merge_target_regions(struct damon_target *t, unsigned int thres,
-				unsigned long sz_limit);
+				unsigned long sz_limit,
+				struct damon_ctx *wsum_ctx);
 unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_pieces,
 					unsigned int nr_samples,

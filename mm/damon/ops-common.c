@@ -7,6 +7,7 @@
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
@@ -406,6 +407,99 @@ bool damon_ops_filters_allow(struct damos *s,
 	return !s->ops_filters_default_reject;
 }
 EXPORT_SYMBOL_IF_KUNIT(damon_ops_filters_allow);
+
+/* ===== Data-attribute probes ===== */
+
+/**
+ * damon_probe_filter_match() - Tell whether a sample has a probe filter's
+ *				property.
+ * @f:		The filter.
+ * @folio:	The sampled folio, or NULL if there is none DAMON may look at.
+ * @young:	Whether the sampled page was accessed in the interval.
+ *
+ * A NULL folio has none of the properties: a hole or a page DAMON cannot
+ * look at is neither anonymous, nor charged, nor known (not) accessed.
+ *
+ * Context: Any context; takes the RCU read lock for %DAMON_FILTER_TYPE_MEMCG.
+ * Return: true if the sample has @f's property, whatever @f->matching says.
+ */
+VISIBLE_IF_KUNIT bool damon_probe_filter_match(const struct damon_filter *f,
+					       struct folio *folio, bool young)
+{
+	struct mem_cgroup *memcg;
+	bool has;
+
+	if (!folio)
+		return false;
+	switch (f->type) {
+	case DAMON_FILTER_TYPE_ANON:
+		return folio_test_anon(folio);
+	case DAMON_FILTER_TYPE_MEMCG:
+		/* RCU keeps the memcg alive while we read its id */
+		rcu_read_lock();
+		memcg = folio_memcg_check(folio);
+		has = memcg && mem_cgroup_id(memcg) == f->memcg_id;
+		rcu_read_unlock();
+		return has;
+	case DAMON_FILTER_TYPE_PGIDLE_UNSET:
+		return young;
+	case DAMON_FILTER_TYPE_PGIDLE_SET:
+		return !young;
+	case DAMON_FILTER_TYPE_HUGEPAGE_SIZE:
+		return folio_size(folio) >= f->sz_range.min &&
+			folio_size(folio) <= f->sz_range.max;
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_probe_filter_match);
+
+/*
+ * Whether @p counts the sample as a hit: the first filter that is about it
+ * decides, else the opposite of the last filter; no filters, a hit.
+ */
+static bool damon_probe_allows(struct damon_probe *p, struct folio *folio,
+			       bool young)
+{
+	struct damon_filter *f;
+	bool last_allow = false;
+
+	damon_for_each_filter(f, p) {
+		if (damon_probe_filter_match(f, folio, young) == f->matching)
+			return f->allow;
+		last_allow = f->allow;
+	}
+	return !last_allow;
+}
+
+/**
+ * damon_probes_hit() - Count a region's sample in its probe hit counters.
+ * @ctx:	The context; its first %DAMON_MAX_PROBES probes count.
+ * @r:		The region; @r->sampling_addr was sampled.
+ * @folio:	The folio at the sampled address, or NULL if there is none
+ *		DAMON may look at.
+ * @young:	Whether the sampled page was accessed in the interval.
+ *
+ * Each probe that allows the sample (see struct damon_probe) adds one to its
+ * slot of &damon_region->probe_hits, saturating at 255.
+ *
+ * Context: The kdamond; atomic context is fine (e.g. under a page-table
+ * lock, which keeps @folio alive).
+ */
+void damon_probes_hit(struct damon_ctx *ctx, struct damon_region *r,
+		      struct folio *folio, bool young)
+{
+	struct damon_probe *p;
+	int i = 0;
+
+	damon_for_each_probe(p, ctx) {
+		if (i >= DAMON_MAX_PROBES)
+			break;
+		if (r->probe_hits[i] < U8_MAX &&
+		    damon_probe_allows(p, folio, young))
+			r->probe_hits[i]++;
+		i++;
+	}
+}
 
 /* ===== Migration ===== */
 

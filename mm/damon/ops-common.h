@@ -34,6 +34,11 @@ bool damon_pmd_young(pmd_t pmd, struct vm_area_struct *vma,
 void damon_folio_mkold(struct folio *folio);
 bool damon_folio_young(struct folio *folio);
 
+/* ===== Data-attribute probes ===== */
+
+void damon_probes_hit(struct damon_ctx *ctx, struct damon_region *r,
+		      struct folio *folio, bool young);
+
 /* ===== Ops-layer filters and migration ===== */
 
 bool damon_ops_filters_allow(struct damos *s,
@@ -57,6 +62,8 @@ int damon_hot_score(struct damon_ctx *ctx, struct damon_region *r,
 		    struct damos *s);
 int damon_cold_score(struct damon_ctx *ctx, struct damon_region *r,
 		     struct damos *s);
+bool damon_probe_filter_match(const struct damon_filter *f,
+			      struct folio *folio, bool young);
 #endif
 
 #endif /* _MM_DAMON_OPS_COMMON_H */

@@ -72,34 +72,78 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 	}
 }
 
-static bool damon_pa_young(struct damon_ctx *ctx, unsigned long addr)
+/*
+ * Test @r's sampled page for access (if @access) and count it in the probes
+ * (if @probes).  Free, offline, isolated or kernel memory has no folio we
+ * can see: never accessed, and a NULL folio for the probes.
+ */
+static bool damon_pa_sample(struct damon_ctx *ctx, struct damon_region *r,
+			    bool access, bool probes)
 {
-	struct folio *folio = damon_pa_get_folio(ctx, addr);
-	bool young;
+	struct folio *folio = damon_pa_get_folio(ctx, r->sampling_addr);
+	bool young = false;
 
-	/* Free, offline, isolated or kernel memory: nothing we can see. */
-	if (!folio)
-		return false;
-	young = damon_folio_young(folio);
-	folio_put(folio);
+	if (folio && access)
+		young = damon_folio_young(folio);
+	if (probes)
+		damon_probes_hit(ctx, r, folio, young);
+	if (folio)
+		folio_put(folio);
 	return young;
 }
 
 static unsigned int damon_pa_check_accesses(struct damon_ctx *ctx)
 {
+	bool probes = damon_nr_probes(ctx);
 	unsigned int max_nr_accesses = 0;
 	struct damon_target *t;
 	struct damon_region *r;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			bool young = damon_pa_young(ctx, r->sampling_addr);
+			bool young = damon_pa_sample(ctx, r, true, probes);
 
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
 		}
 	}
 	return max_nr_accesses;
+}
+
+/*
+ * The attributes-only mode: a new sample per region, made idle only if a
+ * probe has a set_pgidle step (an access check would do it in any case),
+ * and tested for access only if a probe filter asks.
+ */
+static void damon_pa_prep_probes(struct damon_ctx *ctx)
+{
+	unsigned long align = damon_pa_sampling_align(ctx);
+	struct damon_target *t;
+	struct damon_region *r;
+	struct folio *folio;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_pick_sampling_addr(r, align);
+			if (!ctx->probes_set_pgidle)
+				continue;
+			folio = damon_pa_get_folio(ctx, r->sampling_addr);
+			if (!folio)
+				continue;
+			damon_folio_mkold(folio);
+			folio_put(folio);
+		}
+	}
+}
+
+static void damon_pa_apply_probes(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			damon_pa_sample(ctx, r, ctx->probes_pgidle, true);
 }
 
 /* ===== Schemes ===== */
@@ -439,6 +483,8 @@ static int __init damon_pa_initcall(void)
 		.id = DAMON_OPS_PADDR,
 		.prepare_access_checks = damon_pa_prepare_access_checks,
 		.check_accesses = damon_pa_check_accesses,
+		.prep_probes = damon_pa_prep_probes,
+		.apply_probes = damon_pa_apply_probes,
 		.get_scheme_score = damon_scheme_score,
 		.apply_scheme = damon_pa_apply_scheme,
 	};

@@ -182,6 +182,9 @@ struct damon_region *damon_cut_region(struct damon_target *t,
 	n->nr_accesses = r->nr_accesses;
 	n->nr_accesses_bp = r->nr_accesses_bp;
 	n->last_nr_accesses = r->last_nr_accesses;
+	memcpy(n->probe_hits, r->probe_hits, sizeof(n->probe_hits));
+	memcpy(n->last_probe_hits, r->last_probe_hits,
+	       sizeof(n->last_probe_hits));
 	n->age = r->age;
 	n->hit_start = r->hit_start;
 	n->hit_end = r->hit_end;
@@ -538,9 +541,28 @@ void damon_age_region(struct damon_region *r,
 		r->age++;
 }
 
+/*
+ * Aging in the attributes-only mode: the same rule on the weighted sums of
+ * probe hits (@thres: a tenth of the highest possible one), and a region
+ * whose hits appear or vanish is young again however small the change.
+ */
+void damon_age_region_wsum(struct damon_region *r, struct damon_ctx *ctx,
+			   unsigned int thres)
+{
+	unsigned int cur = damon_probe_hits_wsum(r, false, false, ctx);
+	unsigned int last = damon_probe_hits_wsum(r, true, false, ctx);
+
+	if (abs_diff(cur, last) >= thres || !cur != !last)
+		r->age = 0;
+	else if (r->age < UINT_MAX)
+		r->age++;
+}
+
 /* Start a new aggregation interval for @r. */
 void damon_region_new_window(struct damon_region *r)
 {
+	memcpy(r->last_probe_hits, r->probe_hits, sizeof(r->probe_hits));
+	memset(r->probe_hits, 0, sizeof(r->probe_hits));
 	r->last_nr_accesses = r->nr_accesses;
 	r->nr_accesses_bp = r->nr_accesses * 10000;
 	r->nr_accesses = 0;
@@ -554,6 +576,7 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 				struct damon_region *r)
 {
 	unsigned long sl = damon_sz_region(l), sr = damon_sz_region(r);
+	int i;
 
 	l->nr_accesses = damon_weighted_avg(l->nr_accesses, sl,
 					    r->nr_accesses, sr);
@@ -562,6 +585,13 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 	l->nr_accesses_bp = damon_weighted_avg(l->nr_accesses_bp, sl,
 					       r->nr_accesses_bp, sr);
 	l->age = damon_weighted_avg(l->age, sl, r->age, sr);
+	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+		l->probe_hits[i] = damon_weighted_avg(l->probe_hits[i], sl,
+						      r->probe_hits[i], sr);
+		l->last_probe_hits[i] = damon_weighted_avg(
+				l->last_probe_hits[i], sl,
+				r->last_probe_hits[i], sr);
+	}
 	if (r->hit_end) {
 		l->hit_start = l->hit_end ? l->hit_start : r->hit_start;
 		l->hit_end = r->hit_end;
@@ -570,23 +600,39 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 	damon_destroy_region(r, t);
 }
 
+/*
+ * What merging compares: the access count, or in the attributes-only mode
+ * (@wsum_ctx set) the weighted sum of the probe hits.
+ */
+static unsigned int damon_merge_score(struct damon_region *r,
+				      struct damon_ctx *wsum_ctx)
+{
+	if (wsum_ctx)
+		return damon_probe_hits_wsum(r, false, false, wsum_ctx);
+	return r->nr_accesses;
+}
+
 /**
  * damon_merge_target_regions() - Merge similar adjacent regions of a target.
  * @t:		The target.
- * @thres:	Largest nr_accesses difference of regions to merge.
+ * @thres:	Largest score difference of regions to merge.
  * @sz_limit:	Largest size of a merged region.
+ * @wsum_ctx:	NULL to score regions by nr_accesses; in the attributes-only
+ *		mode, the context whose probe weights score them.
  *
  * Context: Caller owns @t.
  */
 VISIBLE_IF_KUNIT void damon_merge_target_regions(struct damon_target *t,
 						 unsigned int thres,
-						 unsigned long sz_limit)
+						 unsigned long sz_limit,
+						 struct damon_ctx *wsum_ctx)
 {
 	struct damon_region *r, *next, *prev = NULL;
 
 	damon_for_each_region_safe(r, next, t) {
 		if (prev && prev->ar.end == r->ar.start &&
-		    abs_diff(prev->nr_accesses, r->nr_accesses) <= thres &&
+		    abs_diff(damon_merge_score(prev, wsum_ctx),
+			     damon_merge_score(r, wsum_ctx)) <= thres &&
 		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
 			damon_absorb_region(t, prev, r);
 			continue;
@@ -647,11 +693,17 @@ void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
 {
 	unsigned int max_thres = damon_max_nr_accesses(&ctx->attrs);
 	unsigned long sz_limit = damon_merge_sz_limit(ctx);
+	struct damon_ctx *wsum_ctx = NULL;
 	struct damon_target *t;
 
+	if (ctx->probes_attrs_only) {
+		wsum_ctx = ctx;
+		max_thres = damon_probe_hits_wsum_max(ctx);
+	}
 	for (;;) {
 		damon_for_each_target(t, ctx)
-			damon_merge_target_regions(t, thres, sz_limit);
+			damon_merge_target_regions(t, thres, sz_limit,
+						   wsum_ctx);
 		if (damon_total_nr_regions(ctx) <= ctx->attrs.max_nr_regions ||
 		    thres >= max_thres)
 			break;

@@ -181,12 +181,15 @@ EXPORT_SYMBOL_IF_KUNIT(damos_set_filters_default);
 
 /**
  * damos_core_filter_match() - Tell whether a region has a filter's property.
+ * @ctx:	The region's context.
  * @f:		A core filter.
  * @t:		The region's target.
  * @tidx:	Index of @t in its context.
  * @r:		The region, already cut at @f's address boundaries.
  *
- * An address-range filter looks at where the region starts: after the cut
+ * A weighted probe hits filter looks at the moving sums of the region's hits
+ * (damon_probe_hits_wsum()).  An address-range filter looks at where the
+ * region starts: after the cut
  * the region is entirely in or out, unless the range boundary was not
  * aligned to the minimum region size, in which case the region's start
  * decides.
@@ -194,16 +197,22 @@ EXPORT_SYMBOL_IF_KUNIT(damos_set_filters_default);
  * Context: The kdamond.
  * Return: true if @r has @f's property (whatever @f->matching says).
  */
-static bool damos_core_filter_match(struct damos_filter *f,
+static bool damos_core_filter_match(struct damon_ctx *ctx,
+				    struct damos_filter *f,
 				    struct damon_target *t, unsigned int tidx,
 				    struct damon_region *r)
 {
+	unsigned long wsum;
+
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_ADDR:
 		return f->addr_range.start <= r->ar.start &&
 			r->ar.start < f->addr_range.end;
 	case DAMOS_FILTER_TYPE_TARGET:
 		return f->target_idx >= 0 && tidx == f->target_idx;
+	case DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:
+		wsum = damon_probe_hits_wsum(r, false, true, ctx);
+		return f->range_min <= wsum && wsum <= f->range_max;
 	default:
 		WARN_ONCE(1, "damon: ops filter %d in core list\n", f->type);
 		return false;
@@ -265,7 +274,7 @@ VISIBLE_IF_KUNIT bool damos_core_filters_allow(struct damon_ctx *ctx,
 		return true;
 	damos_cut_at_filters(ctx, t, r, s);
 	damos_for_each_core_filter(f, s) {
-		if (damos_core_filter_match(f, t, tidx, r) == f->matching)
+		if (damos_core_filter_match(ctx, f, t, tidx, r) == f->matching)
 			return f->allow;
 	}
 	return !s->core_filters_default_reject;

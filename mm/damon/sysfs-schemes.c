@@ -196,6 +196,7 @@ static const char * const filter_type_names[] = {
 	[DAMOS_FILTER_TYPE_UNMAPPED] = "unmapped",
 	[DAMOS_FILTER_TYPE_ADDR] = "addr",
 	[DAMOS_FILTER_TYPE_TARGET] = "target",
+	[DAMOS_FILTER_TYPE_PROBE_HITS_WSUM] = "probe_hits_wsum",
 };
 
 static_assert(ARRAY_SIZE(filter_type_names) == NR_DAMOS_FILTER_TYPES);
@@ -604,6 +605,12 @@ static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
 		f->sz_range.min = READ_ONCE(sf->min);
 		f->sz_range.max = READ_ONCE(sf->max);
 		if (f->sz_range.min > f->sz_range.max)
+			err = -EINVAL;
+		break;
+	case DAMOS_FILTER_TYPE_PROBE_HITS_WSUM:
+		f->range_min = READ_ONCE(sf->min);
+		f->range_max = READ_ONCE(sf->max);
+		if (f->range_min > f->range_max)
 			err = -EINVAL;
 		break;
 	default:

@@ -295,25 +295,67 @@ static int mkold_pmd_entry(pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
+/*
+ * What the young walk of one sample finds.  With @ctx set, the walk also
+ * counts the sample in @ctx's probes while the page-table lock keeps the
+ * folio it found mapped.
+ */
+struct damon_va_sample {
+	struct damon_ctx *ctx;
+	struct damon_region *r;
+	bool young;
+	bool counted;
+};
+
+static void damon_va_probe_folio(struct damon_va_sample *s,
+				 struct folio *folio)
+{
+	if (!s->ctx)
+		return;
+	damon_probes_hit(s->ctx, s->r, folio, s->young);
+	s->counted = true;
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+static void damon_va_young_pmd(pmd_t pmde, unsigned long addr,
+			       struct mm_walk *walk)
+{
+	struct damon_va_sample *s = walk->private;
+
+	s->young = damon_pmd_young(pmde, walk->vma, addr & PMD_MASK);
+	if (s->ctx && pmd_present(pmde))
+		damon_va_probe_folio(s, vm_normal_folio_pmd(walk->vma, addr,
+							    pmde));
+}
+#else
+static void damon_va_young_pmd(pmd_t pmde, unsigned long addr,
+			       struct mm_walk *walk)
+{
+}
+#endif
+
 static int young_pmd_entry(pmd_t *pmd, unsigned long addr,
 			   unsigned long next, struct mm_walk *walk)
 {
-	bool *young = walk->private;
+	struct damon_va_sample *s = walk->private;
 	spinlock_t *ptl;	/* of the entry we look at */
-	pte_t *pte;
+	pte_t *pte, ptent;
 
 	walk->action = ACTION_CONTINUE;
 	ptl = pmd_trans_huge_lock(pmd, walk->vma);
 	if (ptl) {
-		*young = damon_pmd_young(pmdp_get(pmd), walk->vma,
-					 addr & PMD_MASK);
+		damon_va_young_pmd(pmdp_get(pmd), addr, walk);
 		spin_unlock(ptl);
 		return 0;
 	}
 	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
 	if (!pte)
 		return 0;
-	*young = damon_pte_young(ptep_get(pte), walk->vma, addr);
+	ptent = ptep_get(pte);
+	s->young = damon_pte_young(ptent, walk->vma, addr);
+	if (s->ctx && pte_present(ptent))
+		damon_va_probe_folio(s, vm_normal_folio(walk->vma, addr,
+							ptent));
 	pte_unmap_unlock(pte, ptl);
 	return 0;
 }
@@ -375,17 +417,20 @@ static int young_hugetlb_entry(pte_t *pte, unsigned long hmask,
 			       struct mm_walk *walk)
 {
 	struct hstate *h = hstate_vma(walk->vma);
+	struct damon_va_sample *s = walk->private;
 	unsigned long haddr = addr & hmask;
-	bool *young = walk->private;
 	spinlock_t *ptl;	/* of the entry we look at */
+	struct folio *folio;
 	pte_t entry;
 
 	ptl = huge_pte_lock(h, walk->mm, pte);
 	entry = huge_ptep_get(walk->mm, haddr, pte);
-	if (pte_present(entry))
-		*young = pte_young(entry) ||
-			!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
+	if (pte_present(entry)) {
+		folio = pfn_folio(pte_pfn(entry));
+		s->young = pte_young(entry) || !folio_test_idle(folio) ||
 			mmu_notifier_test_young(walk->mm, haddr);
+		damon_va_probe_folio(s, folio);
+	}
 	spin_unlock(ptl);
 	return 0;
 }
@@ -446,8 +491,29 @@ static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
 	}
 }
 
+/*
+ * Walk to @r's sampled page of @mm (NULL: the process is gone) and tell
+ * whether it was accessed; with @probes, count the sample in the probes too
+ * (a NULL folio if no page is mapped there).
+ */
+static bool damon_va_sample(struct damon_ctx *ctx, struct mm_struct *mm,
+			    struct damon_region *r, bool probes)
+{
+	struct damon_va_sample s = {
+		.ctx = probes ? ctx : NULL,
+		.r = r,
+	};
+
+	if (mm)
+		walk_one_page(mm, r->sampling_addr, &young_walk_ops, &s);
+	if (probes && !s.counted)
+		damon_probes_hit(ctx, r, NULL, false);
+	return s.young;
+}
+
 static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 {
+	bool probes = damon_nr_probes(ctx);
 	unsigned int max_nr_accesses = 0;
 	struct damon_target *t;
 	struct damon_region *r;
@@ -456,11 +522,8 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
 		damon_for_each_region(r, t) {
-			bool young = false;
+			bool young = damon_va_sample(ctx, mm, r, probes);
 
-			if (mm)
-				walk_one_page(mm, r->sampling_addr,
-					      &young_walk_ops, &young);
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
 		}
@@ -468,6 +531,47 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 			mmput(mm);
 	}
 	return max_nr_accesses;
+}
+
+/*
+ * The attributes-only mode: a new sample per region, made idle only if a
+ * probe has a set_pgidle step (an access check would do it in any case).
+ * Reading the Accessed bit on the way to the folio costs nothing more, so
+ * apply_probes always does.
+ */
+static void damon_va_prep_probes(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = ctx->probes_set_pgidle ? damon_va_get_mm(t) : NULL;
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_pick_sampling_addr(r,
+								    PAGE_SIZE);
+			if (mm)
+				walk_one_page(mm, r->sampling_addr,
+					      &mkold_walk_ops, NULL);
+		}
+		if (mm)
+			mmput(mm);
+	}
+}
+
+static void damon_va_apply_probes(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		damon_for_each_region(r, t)
+			damon_va_sample(ctx, mm, r, true);
+		if (mm)
+			mmput(mm);
+	}
 }
 
 /* ===== Migration (DAMOS_MIGRATE_HOT, DAMOS_MIGRATE_COLD) ===== */
@@ -742,6 +846,8 @@ static int __init damon_va_initcall(void)
 		.update = damon_va_update,
 		.prepare_access_checks = damon_va_prepare_access_checks,
 		.check_accesses = damon_va_check_accesses,
+		.prep_probes = damon_va_prep_probes,
+		.apply_probes = damon_va_apply_probes,
 		.get_scheme_score = damon_scheme_score,
 		.apply_scheme = damon_va_apply_scheme,
 		.target_valid = damon_va_target_valid,

@@ -61,6 +61,44 @@ TRACE_EVENT(damon_aggregated,
 );
 
 /**
+ * damon_region_aggregated - a region's probe hits at an aggregation boundary
+ * @target_id:	index of the region's target in its context
+ * @nr_regions:	number of regions of that target
+ * @r:		the region
+ * @nr_probes:	number of probes of the context (at most %DAMON_MAX_PROBES)
+ *
+ * Fired right after damon_aggregated for the same region, and only when the
+ * context has probes.  @nr_probes slots of &damon_region->probe_hits are
+ * recorded, printed as two-digit hex bytes separated by spaces.
+ */
+TRACE_EVENT(damon_region_aggregated,
+	TP_PROTO(unsigned long target_id, unsigned int nr_regions,
+		 struct damon_region *r, unsigned int nr_probes),
+	TP_ARGS(target_id, nr_regions, r, nr_probes),
+
+	/* field order is the order of the format file, which is ABI */
+	TP_STRUCT__entry(
+		__field(unsigned long, target_id)
+		__field(unsigned long, start) __field(unsigned long, end)
+		__field(unsigned int, nr_regions)
+		__field(unsigned int, nr_accesses) __field(unsigned int, age)
+		__dynamic_array(unsigned char, probe_hits, nr_probes)
+	),
+	TP_fast_assign(
+		__entry->target_id = target_id;
+		__entry->nr_regions = nr_regions;
+		DAMON_TP_ASSIGN_REGION(r, r->nr_accesses);
+		memcpy(__get_dynamic_array(probe_hits), r->probe_hits,
+		       nr_probes);
+	),
+	TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u probe_hits=%s",
+		  __entry->target_id, __entry->nr_regions, __entry->start,
+		  __entry->end, __entry->nr_accesses, __entry->age,
+		  __print_hex(__get_dynamic_array(probe_hits),
+			      __get_dynamic_array_len(probe_hits)))
+);
+
+/**
  * damos_before_apply - a scheme is about to apply its action to a region
  * @t:		the target the region belongs to
  * @r:		the region

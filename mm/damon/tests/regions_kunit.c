@@ -250,15 +250,15 @@ static void damon_regions_merge_threshold(struct kunit *test)
 
 	damon_for_each_region(r, t)
 		r->nr_accesses = nr[i++];
-	damon_merge_target_regions(t, 1, 1000);
+	damon_merge_target_regions(t, 1, 1000, NULL);
 	/* 0~1 and 5~6 merge; 20 and 20 don't touch (hole at 50..60) */
 	expect_regions(test, t, expect, 4);
 	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->nr_accesses, 5);
 
 	/* the size limit wins over the threshold */
-	damon_merge_target_regions(t, 100, 20);
+	damon_merge_target_regions(t, 100, 20, NULL);
 	expect_regions(test, t, expect, 4);
-	damon_merge_target_regions(t, 100, 100);
+	damon_merge_target_regions(t, 100, 100, NULL);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
 	damon_free_target(t);
 }
@@ -273,7 +273,7 @@ static void damon_regions_merge_weighted(struct kunit *test)
 	a->age = 10;
 	b->nr_accesses = 8;
 	b->age = 2;
-	damon_merge_target_regions(t, 10, 100);
+	damon_merge_target_regions(t, 10, 100, NULL);
 	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
 	a = damon_first_region(t);
 	KUNIT_EXPECT_EQ(test, a->nr_accesses, 5);	/* (4*30 + 8*10) / 40 */
