@@ -636,6 +636,183 @@ static void damon_core_tune_rescales_ages(struct kunit *test)
 	damon_destroy_ctx(ctx);
 }
 
+/* ===== Data-attribute probes ===== */
+
+/* Append to @ctx a probe of @weight with one filter of @type, if >= 0. */
+static struct damon_probe *add_probe(struct kunit *test, struct damon_ctx *ctx,
+				     unsigned int weight, int type)
+{
+	struct damon_probe *p = damon_new_probe();
+	struct damon_filter *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->weight = weight;
+	damon_add_probe(ctx, p);
+	if (type < 0)
+		return p;
+	f = damon_new_filter(type, true, true);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	damon_add_filter(p, f);
+	return p;
+}
+
+struct probes_case {
+	const char *name;
+	unsigned long sample_us, aggr_us;
+	unsigned int nr_probes, weight;
+	int filter_type;		/* -1: none */
+	unsigned long sz_min, sz_max;	/* of a hugepage_size filter */
+	int err;
+};
+
+static const struct probes_case probes_cases[] = {
+	{ "none", 5000, 100000, 0, 0, -1, 0, 0, 0 },
+	{ "four without filters", 5000, 100000, 4, 0, -1, 0, 0, 0 },
+	{ "five", 5000, 100000, 5, 0, -1, 0, 0, -EINVAL },
+	{ "size range", 5000, 100000, 1, 0, DAMON_FILTER_TYPE_HUGEPAGE_SIZE,
+	  4096, 4096, 0 },
+	{ "inverted size range", 5000, 100000, 1, 0,
+	  DAMON_FILTER_TYPE_HUGEPAGE_SIZE, 8192, 4096, -EINVAL },
+	{ "unknown filter type", 5000, 100000, 1, 0, 42, 0, 0, -EINVAL },
+	{ "weights, 255 samples", 1000, 255000, 1, 1, -1, 0, 0, 0 },
+	{ "weights, 256 samples", 1000, 256000, 1, 1, -1, 0, 0, -EINVAL },
+	{ "no weights, 256 samples", 1000, 256000, 1, 0, -1, 0, 0, 0 },
+	{ "weighted sum at UINT_MAX", 1000, 255000, 1, UINT_MAX / 255,
+	  -1, 0, 0, 0 },
+	{ "weighted sum above UINT_MAX", 1000, 255000, 2, UINT_MAX / 255,
+	  -1, 0, 0, -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(probes, probes_cases, name);
+
+/*
+ * The probe rules: damon_valid_probe_params(), and damon_start() and
+ * damon_commit_ctx() refusing what it refuses, changing nothing.
+ */
+static void damon_core_probe_validation(struct kunit *test)
+{
+	const struct probes_case *c = test->param_value;
+	struct damon_ctx *ctx, *dst;
+	struct damon_probe *p;
+	unsigned int i;
+
+	fake_reset();
+	ctx = new_fake_ctx(test, 10);
+	defer_destroy_ctx(test, ctx);
+	ctx->attrs.sample_interval = c->sample_us;
+	ctx->attrs.aggr_interval = c->aggr_us;
+	for (i = 0; i < c->nr_probes; i++) {
+		p = add_probe(test, ctx, c->weight, c->filter_type);
+		if (c->filter_type == DAMON_FILTER_TYPE_HUGEPAGE_SIZE) {
+			struct damon_filter *f = list_first_entry(&p->filters,
+						struct damon_filter, list);
+
+			f->sz_range.min = c->sz_min;
+			f->sz_range.max = c->sz_max;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, damon_valid_probe_params(ctx, &ctx->attrs),
+			c->err);
+
+	dst = damon_new_ctx();
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	defer_destroy_ctx(test, dst);
+	dst->ops = fake_ops;
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, ctx), c->err);
+	KUNIT_EXPECT_EQ(test, damon_nr_probes(dst), c->err ? 0 : c->nr_probes);
+	KUNIT_EXPECT_FALSE(test, dst->maybe_corrupted);
+
+	if (!c->err || damon_nr_running_ctxs())
+		return;
+	KUNIT_EXPECT_EQ(test, damon_start(&ctx, 1, false), c->err);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+}
+
+/*
+ * Probes are committed by index: kept probes take the new weight, filters
+ * and steps, surplus ones go, and the regions' counters stay.
+ */
+static void damon_core_commit_probes(struct kunit *test)
+{
+	struct damon_ctx *dst, *src;
+	struct damon_filter *f;
+	struct damon_region *r;
+	struct damon_probe *p;
+	struct damon_target *t;
+	struct damon_prep *prep;
+	int i;
+
+	fake_reset();
+	dst = new_fake_ctx(test, 10);
+	defer_destroy_ctx(test, dst);
+	src = damon_new_ctx();
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	defer_destroy_ctx(test, src);
+	src->ops = fake_ops;
+	/* a target without regions keeps those of dst's first target */
+	t = damon_new_target();
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	damon_add_target(src, t);
+	for (i = 0; i < 3; i++)
+		add_probe(test, dst, 0, DAMON_FILTER_TYPE_ANON);
+	add_probe(test, src, 7, DAMON_FILTER_TYPE_MEMCG);
+	p = add_probe(test, src, 0, -1);
+	prep = damon_new_prep(DAMON_PREP_SET_PGIDLE);
+	KUNIT_ASSERT_NOT_NULL(test, prep);
+	damon_add_prep(p, prep);
+	list_first_entry(&list_first_entry(&src->probes, struct damon_probe,
+					   list)->filters,
+			 struct damon_filter, list)->memcg_id = 42;
+	r = damon_first_region(list_first_entry(&dst->adaptive_targets,
+						struct damon_target, list));
+	r->probe_hits[0] = 9;
+	r->last_probe_hits[1] = 3;
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_probes(dst), 2);
+	KUNIT_EXPECT_TRUE(test, dst->probes_attrs_only);
+	KUNIT_EXPECT_TRUE(test, dst->probes_set_pgidle);
+	p = list_first_entry(&dst->probes, struct damon_probe, list);
+	KUNIT_EXPECT_EQ(test, p->weight, 7);
+	f = list_first_entry(&p->filters, struct damon_filter, list);
+	KUNIT_EXPECT_EQ(test, f->type, DAMON_FILTER_TYPE_MEMCG);
+	KUNIT_EXPECT_EQ(test, f->memcg_id, 42);
+	p = list_next_entry(p, list);
+	KUNIT_EXPECT_TRUE(test, list_empty(&p->filters));
+	KUNIT_EXPECT_FALSE(test, list_empty(&p->preps));
+	KUNIT_EXPECT_EQ(test, r->probe_hits[0], 9);
+	KUNIT_EXPECT_EQ(test, r->last_probe_hits[1], 3);
+}
+
+/* The moving sum blends the previous window by the part still to come. */
+static void damon_core_probe_hits_mvsum(struct kunit *test)
+{
+	struct damon_ctx *ctx = new_fake_ctx(test, 1);
+	struct damon_region *r;
+
+	defer_destroy_ctx(test, ctx);
+	r = damon_first_region(list_first_entry(&ctx->adaptive_targets,
+						struct damon_target, list));
+	add_probe(test, ctx, 3, -1);
+	ctx->attrs.aggr_samples = 10;
+	ctx->passed_sample_intervals = 100;
+	ctx->next_aggregation_sis = 104;	/* 4 of 10 to come */
+	r->probe_hits[0] = 3;
+	r->last_probe_hits[0] = 10;
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(0, r, ctx), 7);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, true, ctx), 21);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, false, ctx), 9);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, true, false, ctx), 30);
+	/* right at a boundary: the previous window's count */
+	ctx->next_aggregation_sis = 110;
+	r->probe_hits[0] = 0;
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(0, r, ctx), 10);
+	/* slots beyond the probes, and bad indices, read 0 */
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(-1, r, ctx), 0);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(DAMON_MAX_PROBES, r, ctx),
+			0);
+}
+
 static void damon_core_start_stop_busy(struct kunit *test)
 {
 	struct damon_ctx *a, *b;
@@ -1335,6 +1512,9 @@ static struct kunit_case damon_core_test_cases[] = {
 	KUNIT_CASE(damon_core_tune_direction),
 	KUNIT_CASE(damon_core_tune_keeps_ratio),
 	KUNIT_CASE(damon_core_tune_rescales_ages),
+	KUNIT_CASE_PARAM(damon_core_probe_validation, probes_gen_params),
+	KUNIT_CASE(damon_core_commit_probes),
+	KUNIT_CASE(damon_core_probe_hits_mvsum),
 	KUNIT_CASE(damon_core_start_stop_busy),
 	KUNIT_CASE(damon_core_call_and_walk_running),
 	KUNIT_CASE(damon_core_stops_on_invalid_targets),

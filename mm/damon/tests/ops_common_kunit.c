@@ -2,7 +2,8 @@
 /*
  * KUnit tests for the helpers shared by DAMON's operation sets: the scheme
  * priority scores (range, monotonicity in each sub-score, hot/cold mirror,
- * weights, dispatch by action) and the choice of sampling addresses.  Regions
+ * weights, dispatch by action), the choice of sampling addresses, and the
+ * data-attribute probes' filter decisions and counter saturation.  Regions
  * and contexts are built by hand and never monitored.
  */
 
@@ -247,6 +248,110 @@ static void damon_ops_common_sampling_addr(struct kunit *test)
 			tiny.ar.start);
 }
 
+/* ===== Probe filters ===== */
+
+struct probe_filter_spec {
+	int type;		/* -1 ends the list */
+	bool matching, allow;
+};
+
+struct probe_decision_case {
+	const char *name;
+	struct probe_filter_spec filters[3];
+	bool hit;
+};
+
+/*
+ * Decisions on a sample with no folio, which has none of the properties:
+ * the first filter about the sample decides, otherwise the opposite of the
+ * last filter, and no filter means a hit.
+ */
+static const struct probe_decision_case probe_decision_cases[] = {
+	{ "no filters", { { -1 } }, true },
+	{ "allow anon: not about it, default reject", {
+		{ DAMON_FILTER_TYPE_ANON, true, true }, { -1 } }, false },
+	{ "allow non-anon", {
+		{ DAMON_FILTER_TYPE_ANON, false, true }, { -1 } }, true },
+	{ "reject non-anon", {
+		{ DAMON_FILTER_TYPE_ANON, false, false }, { -1 } }, false },
+	{ "reject anon: default allow", {
+		{ DAMON_FILTER_TYPE_ANON, true, false }, { -1 } }, true },
+	{ "first about it decides", {
+		{ DAMON_FILTER_TYPE_ANON, true, true },
+		{ DAMON_FILTER_TYPE_MEMCG, false, false },
+		{ DAMON_FILTER_TYPE_PGIDLE_UNSET, false, true } }, false },
+	{ "none about it: opposite of the last", {
+		{ DAMON_FILTER_TYPE_ANON, true, false },
+		{ DAMON_FILTER_TYPE_PGIDLE_SET, true, true }, { -1 } }, false },
+	{ "no folio is not idle either", {
+		{ DAMON_FILTER_TYPE_PGIDLE_SET, true, true },
+		{ DAMON_FILTER_TYPE_PGIDLE_UNSET, true, true }, { -1 } },
+	  false },
+	{ "no folio has no size", {
+		{ DAMON_FILTER_TYPE_HUGEPAGE_SIZE, false, true }, { -1 } },
+	  true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(probe_decision, probe_decision_cases, name);
+
+static void damon_ops_common_probe_decision(struct kunit *test)
+{
+	const struct probe_decision_case *c = test->param_value;
+	struct damon_ctx *ctx = damon_new_ctx();
+	struct damon_target *t = damon_new_target();
+	struct damon_region *r = damon_new_region(0, PAGE_SIZE);
+	struct damon_probe *p = damon_new_probe();
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	defer(test, destroy_ctx, ctx);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	damon_add_target(ctx, t);
+	damon_add_region(r, t);
+	damon_add_probe(ctx, p);
+	for (i = 0; i < ARRAY_SIZE(c->filters) && c->filters[i].type >= 0;
+	     i++) {
+		struct damon_filter *f = damon_new_filter(c->filters[i].type,
+							  c->filters[i].matching,
+							  c->filters[i].allow);
+
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		damon_add_filter(p, f);
+	}
+	damon_probes_hit(ctx, r, NULL, false);
+	KUNIT_EXPECT_EQ(test, r->probe_hits[0], c->hit);
+}
+
+/* A counter stops at 255; the slots beyond the context's probes stay 0. */
+static void damon_ops_common_probe_saturates(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	struct damon_target *t = damon_new_target();
+	struct damon_region *r = damon_new_region(0, PAGE_SIZE);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	defer(test, destroy_ctx, ctx);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_add_target(ctx, t);
+	damon_add_region(r, t);
+	for (i = 0; i < DAMON_MAX_PROBES + 1; i++) {
+		struct damon_probe *p = damon_new_probe();
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		damon_add_probe(ctx, p);
+	}
+	r->probe_hits[0] = 254;
+	damon_probes_hit(ctx, r, NULL, false);
+	damon_probes_hit(ctx, r, NULL, false);
+	KUNIT_EXPECT_EQ(test, r->probe_hits[0], 255);
+	KUNIT_EXPECT_EQ(test, r->probe_hits[DAMON_MAX_PROBES - 1], 2);
+	KUNIT_EXPECT_EQ(test, r->last_probe_hits[0], 0);
+}
+
 static struct kunit_case damon_ops_common_test_cases[] = {
 	KUNIT_CASE(damon_ops_common_score_example),
 	KUNIT_CASE(damon_ops_common_score_in_range),
@@ -256,6 +361,9 @@ static struct kunit_case damon_ops_common_test_cases[] = {
 	KUNIT_CASE(damon_ops_common_score_no_weights_ties),
 	KUNIT_CASE(damon_ops_common_score_by_action),
 	KUNIT_CASE(damon_ops_common_sampling_addr),
+	KUNIT_CASE_PARAM(damon_ops_common_probe_decision,
+			 probe_decision_gen_params),
+	KUNIT_CASE(damon_ops_common_probe_saturates),
 	{}
 };
 

@@ -4,7 +4,8 @@
  * folio of a kernel-internal shmem file is sampled through the registered
  * operation set, with and without an access in between, at several address
  * units; frames DAMON must not touch (not on an LRU list, beyond memory) are
- * skipped safely.  The folio is never mapped, so this exercises the PG_idle
+ * skipped safely; data-attribute probes count what they see of the folio.
+ * The folio is never mapped, so this exercises the PG_idle
  * half of the sampling protocol; mapped folios need a process and are left
  * to the live vaddr test and the selftests.  Also checked: the default
  * regions covering all System RAM.
@@ -20,6 +21,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/swap.h>
 
+#include "../internal.h"
 #include "../ops-common.h"
 #include "real_folio.h"
 
@@ -116,6 +118,61 @@ static void damon_paddr_skips_missing_frames(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sample(ctx, NULL), 0);
 }
 
+/* Append to @ctx a probe with one filter of @type allowing what has it. */
+static void add_typed_probe(struct kunit *test, struct damon_ctx *ctx,
+			    int type, unsigned long sz_min,
+			    unsigned long sz_max)
+{
+	struct damon_probe *p = damon_new_probe();
+	struct damon_filter *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	damon_add_probe(ctx, p);
+	if (type < 0)
+		return;
+	f = damon_new_filter(type, true, true);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->sz_range.min = sz_min;
+	f->sz_range.max = sz_max;
+	damon_add_filter(p, f);
+}
+
+/*
+ * The probes see the sampled folio of the access check: a page-cache folio
+ * of one page is not anonymous, is of size PAGE_SIZE, and was accessed in
+ * the second interval only.  A frame with no folio hits only probes that
+ * allow what has no property.
+ */
+static void damon_paddr_probes_see_the_folio(struct kunit *test)
+{
+	struct folio *folio = new_watched_folio(test);
+	struct damon_ctx *ctx = new_ctx(test, PFN_PHYS(folio_pfn(folio)), 1);
+	struct damon_region *r = only_region(ctx);
+
+	add_typed_probe(test, ctx, -1, 0, 0);
+	add_typed_probe(test, ctx, DAMON_FILTER_TYPE_ANON, 0, 0);
+	add_typed_probe(test, ctx, DAMON_FILTER_TYPE_HUGEPAGE_SIZE, PAGE_SIZE,
+			PAGE_SIZE);
+	add_typed_probe(test, ctx, DAMON_FILTER_TYPE_PGIDLE_UNSET, 0, 0);
+	KUNIT_ASSERT_EQ(test, damon_valid_probe_params(ctx, &ctx->attrs), 0);
+
+	sample(ctx, NULL);
+	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, ((u8[]){ 1, 0, 1, 0 }), 4);
+	sample(ctx, folio);
+	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, ((u8[]){ 2, 0, 2, 1 }), 4);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1);
+
+	/* the attributes-only callbacks count hits, not accesses */
+	ctx->probes_pgidle = true;
+	ctx->probes_set_pgidle = true;
+	ctx->ops.prep_probes(ctx);
+	folio_mark_accessed(folio);
+	lru_add_drain_all();
+	ctx->ops.apply_probes(ctx);
+	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, ((u8[]){ 3, 0, 3, 2 }), 4);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1);
+}
+
 /*
  * The all-System-RAM default covers at least the biggest System RAM
  * resource, in sorted regions, at several address units.
@@ -164,6 +221,7 @@ static struct kunit_case damon_paddr_test_cases[] = {
 	KUNIT_CASE(damon_paddr_folio_protocol),
 	KUNIT_CASE(damon_paddr_skips_non_lru),
 	KUNIT_CASE(damon_paddr_skips_missing_frames),
+	KUNIT_CASE(damon_paddr_probes_see_the_folio),
 	KUNIT_CASE_PARAM(damon_paddr_system_rams_default, addr_unit_gen_params),
 	{}
 };

@@ -2,8 +2,10 @@
 /*
  * KUnit tests for DAMON's region lists and adaptive regions adjustment:
  * list operations, damon_set_regions() edge cases, split bounds, guided
- * cuts and how fast they isolate a hot range, merge threshold, aging and
- * the moving-sum access estimate.  Everything runs on contexts that are
+ * cuts and how fast they isolate a hot range, merge threshold, aging, the
+ * moving-sum access estimate, and the probe hit counters through splits,
+ * merges, new windows and rescaling, with the attributes-only mode's merge
+ * and age rules.  Everything runs on contexts that are
  * never started, so the tests own them.
  */
 
@@ -601,6 +603,148 @@ static void damon_regions_moving_sum(struct kunit *test)
 	damon_free_target(t);
 }
 
+/* ===== Probe hit counters ===== */
+
+/* A context of one probe per entry of @weights, never started. */
+static struct damon_ctx *new_probes_ctx(struct kunit *test,
+					const unsigned int *weights, int nr)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	for (i = 0; i < nr; i++) {
+		struct damon_probe *p = damon_new_probe();
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		p->weight = weights[i];
+		damon_add_probe(ctx, p);
+	}
+	damon_probes_refresh(ctx);
+	return ctx;
+}
+
+/*
+ * A split keeps every counter in both parts; a merge averages them by size;
+ * a new window moves them to the previous window's copy.
+ */
+static void damon_regions_probe_hits_lifecycle(struct kunit *test)
+{
+	const struct range_spec specs[] = { { 0, 4 * MSZ } };
+	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_region *l = damon_first_region(t), *r;
+
+	memcpy(l->probe_hits, ((u8[]){ 8, 0, 255, 1 }), 4);
+	memcpy(l->last_probe_hits, ((u8[]){ 4, 2, 0, 1 }), 4);
+	r = damon_cut_region(t, l, MSZ);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, l->probe_hits, 4);
+	KUNIT_EXPECT_MEMEQ(test, r->last_probe_hits, l->last_probe_hits, 4);
+
+	/* l is 1 MSZ, r 3 MSZ: the result is weighted 1:3 */
+	memcpy(r->probe_hits, ((u8[]){ 0, 4, 255, 1 }), 4);
+	memcpy(r->last_probe_hits, ((u8[]){ 8, 6, 0, 1 }), 4);
+	damon_merge_target_regions(t, UINT_MAX, ULONG_MAX, NULL);
+	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
+	KUNIT_EXPECT_MEMEQ(test, l->probe_hits, ((u8[]){ 2, 3, 255, 1 }), 4);
+	KUNIT_EXPECT_MEMEQ(test, l->last_probe_hits, ((u8[]){ 7, 5, 0, 1 }),
+			   4);
+
+	damon_region_new_window(l);
+	KUNIT_EXPECT_MEMEQ(test, l->last_probe_hits, ((u8[]){ 2, 3, 255, 1 }),
+			   4);
+	KUNIT_EXPECT_MEMEQ(test, l->probe_hits, ((u8[]){ 0, 0, 0, 0 }), 4);
+	damon_free_target(t);
+}
+
+/*
+ * Rescaling for new intervals scales the hit counters as sample counts,
+ * saturating at 255 rather than wrapping.
+ */
+static void damon_regions_probe_hits_rescale(struct kunit *test)
+{
+	const struct range_spec specs[] = { { 0, MSZ } };
+	struct damon_attrs old = { .sample_interval = 1000,
+				   .aggr_interval = 100000 };
+	struct damon_attrs new = { .sample_interval = 1000,
+				   .aggr_interval = 400000 };
+	struct damon_ctx *ctx = new_probes_ctx(test, (unsigned int[]){ 0 }, 1);
+	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_region *r = damon_first_region(t);
+
+	damon_add_target(ctx, t);
+	r->probe_hits[0] = 50;		/* 100 -> 400 samples: x4 */
+	r->last_probe_hits[0] = 70;	/* 280: saturates */
+	damon_rescale_regions(ctx, &old, &new);
+	KUNIT_EXPECT_EQ(test, r->probe_hits[0], 200);
+	KUNIT_EXPECT_EQ(test, r->last_probe_hits[0], 255);
+	damon_rescale_regions(ctx, &new, &old);
+	KUNIT_EXPECT_EQ(test, r->probe_hits[0], 50);
+	damon_destroy_ctx(ctx);
+}
+
+/*
+ * The attributes-only mode scores regions by the weighted sum of hits:
+ * regions whose accesses differ but whose weighted hits are alike merge;
+ * an unweighted probe's hits do not count.
+ */
+static void damon_regions_probe_merge_by_wsum(struct kunit *test)
+{
+	const struct range_spec specs[] = {
+		{ 0, MSZ }, { MSZ, 2 * MSZ }, { 2 * MSZ, 3 * MSZ },
+	};
+	struct damon_ctx *ctx = new_probes_ctx(test,
+					       (unsigned int[]){ 2, 0 }, 2);
+	struct damon_target *t = new_target_with(test, specs, 3);
+
+	damon_add_target(ctx, t);
+	/* wsums 20, 22, 2: the first two are within 2 of each other */
+	nth_region(t, 0)->probe_hits[0] = 10;
+	nth_region(t, 0)->nr_accesses = 0;
+	nth_region(t, 1)->probe_hits[0] = 11;
+	nth_region(t, 1)->nr_accesses = 20;
+	nth_region(t, 1)->probe_hits[1] = 200;	/* weight 0: ignored */
+	nth_region(t, 2)->probe_hits[0] = 1;
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(nth_region(t, 1), false,
+						    false, ctx), 22);
+	damon_merge_target_regions(t, 2, ULONG_MAX, ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, 2 * MSZ);
+	damon_destroy_ctx(ctx);
+}
+
+/*
+ * Aging on weighted hits: a change below the threshold ages, one at it
+ * resets, and hits that appear or vanish reset however small they are.
+ */
+static void damon_regions_probe_age_wsum(struct kunit *test)
+{
+	struct damon_ctx *ctx = new_probes_ctx(test, (unsigned int[]){ 1 }, 1);
+	const struct range_spec specs[] = { { 0, MSZ } };
+	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_region *r = damon_first_region(t);
+
+	damon_add_target(ctx, t);
+	r->age = 3;
+	r->last_probe_hits[0] = 10;
+	r->probe_hits[0] = 12;
+	damon_age_region_wsum(r, ctx, 5);
+	KUNIT_EXPECT_EQ(test, r->age, 4);
+	r->probe_hits[0] = 15;
+	damon_age_region_wsum(r, ctx, 5);
+	KUNIT_EXPECT_EQ(test, r->age, 0);
+	r->age = 3;
+	r->last_probe_hits[0] = 0;
+	r->probe_hits[0] = 1;
+	damon_age_region_wsum(r, ctx, 5);
+	KUNIT_EXPECT_EQ(test, r->age, 0);
+	r->last_probe_hits[0] = 0;
+	r->probe_hits[0] = 0;
+	damon_age_region_wsum(r, ctx, 5);
+	KUNIT_EXPECT_EQ(test, r->age, 1);
+	damon_destroy_ctx(ctx);
+}
+
 static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_list_ops),
 	KUNIT_CASE(damon_regions_split_at_keeps_counters),
@@ -615,6 +759,10 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_ensure_min),
 	KUNIT_CASE(damon_regions_age_reset),
 	KUNIT_CASE(damon_regions_moving_sum),
+	KUNIT_CASE(damon_regions_probe_hits_lifecycle),
+	KUNIT_CASE(damon_regions_probe_hits_rescale),
+	KUNIT_CASE(damon_regions_probe_merge_by_wsum),
+	KUNIT_CASE(damon_regions_probe_age_wsum),
 	{}
 };
 
