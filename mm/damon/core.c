@@ -172,7 +172,7 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 	bool trace = trace_damon_aggregated_enabled();
 	bool trace_probes = nr_probes &&
 		trace_damon_region_aggregated_enabled();
-	unsigned int age_thres = 0;
+	unsigned int age_thres = 0, wsum;
 	struct damon_target *t;
 	struct damon_region *r;
 	unsigned long tidx = 0;
@@ -186,8 +186,9 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 			ctx->max_nr_samples_sum += nr_samples;
 			if (attrs_only) {
 				damon_age_region_wsum(r, ctx, age_thres);
-				max_nr = max(max_nr, damon_probe_hits_wsum(r,
-							false, false, ctx));
+				wsum = damon_probe_hits_wsum(r, false, false,
+							     ctx);
+				max_nr = max(max_nr, wsum);
 			} else {
 				damon_age_region(r, &ctx->attrs);
 			}
@@ -195,7 +196,8 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 				trace_damon_aggregated(tidx, t->nr_regions, r);
 			if (trace_probes)
 				trace_damon_region_aggregated(tidx,
-						t->nr_regions, r, nr_probes);
+							      t->nr_regions,
+							      r, nr_probes);
 		}
 		tidx++;
 	}

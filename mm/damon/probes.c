@@ -415,7 +415,7 @@ unsigned char damon_probe_hits_mvsum(int idx, struct damon_region *r,
 		return 0;
 	damon_window_left(ctx, &left, &total);
 	sum = r->probe_hits[idx] + r->last_probe_hits[idx] * left / total;
-	return min(sum, (unsigned long)U8_MAX);
+	return min_t(unsigned long, sum, U8_MAX);
 }
 
 /**

@@ -586,11 +586,10 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 					       r->nr_accesses_bp, sr);
 	l->age = damon_weighted_avg(l->age, sl, r->age, sr);
 	for (i = 0; i < DAMON_MAX_PROBES; i++) {
-		l->probe_hits[i] = damon_weighted_avg(l->probe_hits[i], sl,
-						      r->probe_hits[i], sr);
-		l->last_probe_hits[i] = damon_weighted_avg(
-				l->last_probe_hits[i], sl,
-				r->last_probe_hits[i], sr);
+		u8 *lh = &l->probe_hits[i], *ll = &l->last_probe_hits[i];
+
+		*lh = damon_weighted_avg(*lh, sl, r->probe_hits[i], sr);
+		*ll = damon_weighted_avg(*ll, sl, r->last_probe_hits[i], sr);
 	}
 	if (r->hit_end) {
 		l->hit_start = l->hit_end ? l->hit_start : r->hit_start;
