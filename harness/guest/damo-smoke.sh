@@ -22,8 +22,9 @@ step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
 }
 
 if ! command -v damo >/dev/null; then
-	for s in features start report-access tune stop module-reclaim \
-		module-lru-sort module-stat; do
+	for s in features start report-access tune stop features-probes \
+		report-probes record-probes module-reclaim module-lru-sort \
+		module-stat; do
 		result $s FAIL "damo is not installed"
 	done
 	exit 0
@@ -74,6 +75,62 @@ else
 fi
 kill $wl 2>/dev/null
 wait 2>/dev/null
+
+# Data attributes monitoring: damo detects every probe feature, drives
+# probes on a workload (anon and memcg) and reports their hits, from a
+# snapshot and from a record of the damon_region_aggregated tracepoint.
+PROBE_FEATURES="sysfs/attrs_monitoring sysfs/probe_type_anon
+	sysfs/probe_type_memcg trace/damon_region_aggregated sysfs/probe_weights
+	sysfs/probe_preps sysfs/probe_prep_set_pgidle
+	sysfs/probe_type_pgidle_unset sysfs/probe_type_pgidle_set
+	sysfs/damos_filter_probe_hits_wsum sysfs/probe_type_hugepage_size"
+missing=
+if step features-probes damo features supported; then
+	for f in $PROBE_FEATURES; do
+		echo "$LAST_OUT" | grep -qx "$f" || missing="$missing $f"
+	done
+	step features-unsupported damo features unsupported
+	[ -z "$missing" ] && result features-probes PASS ||
+		result features-probes FAIL "not supported:$missing"
+else
+	result features-probes FAIL "damo features failed"
+fi
+
+CG=/sys/fs/cgroup/damo_probes
+mkdir -p $CG
+( echo "$BASHPID" > $CG/cgroup.procs &&
+  exec "$WORKLOAD" --mib 64 --phase-s 4 --phases 100 --tlb-refresh-ms 20 \
+	--log /tmp/workload-probes.log ) &
+wl=$!
+sleep 1
+# region lines: index, start, size, access hz, age, then one count per probe
+probe_hits_shown() {
+	echo "$LAST_OUT" | grep -q probe_hits &&
+	echo "$LAST_OUT" | awk '$1 ~ /^[0-9]+$/ && NF >= 2 &&
+		$(NF - 1) ~ /^[0-9]+$/ && $(NF - 1) > 0 { found = 1 }
+		END { exit !found }'
+}
+if step start-probes damo start "$wl" --probe --probe_filter allow anon \
+	--probe --probe_filter allow memcg /damo_probes &&
+   [ "$(cat $ADMIN/kdamonds/0/contexts/0/monitoring_attrs/probes/nr_probes)" = 2 ] &&
+   sleep 3 && step report-probes damo report access && probe_hits_shown; then
+	result report-probes PASS
+else
+	result report-probes FAIL "no probes installed or no probe hits reported"
+fi
+step stop-probes damo stop
+if (cd /tmp && step record-probes damo record "$wl" --probe \
+	--probe_filter allow anon --do_record damon_trace_events --timeout 6 &&
+    step report-trace damo report trace &&
+    echo "$LAST_OUT" | grep -q damon_region_aggregated); then
+	result record-probes PASS
+else
+	result record-probes FAIL "damo record/report trace showed no damon_region_aggregated"
+fi
+damo stop >/dev/null 2>&1
+kill $wl 2>/dev/null
+wait 2>/dev/null
+rmdir $CG 2>/dev/null
 
 # The modules: damo reads (and for DAMON_STAT writes) their parameters.
 if step module-reclaim damo module reclaim status &&
