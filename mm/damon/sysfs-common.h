@@ -164,6 +164,10 @@ struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
 					    const struct damon_sysfs_dir_type *type,
 					    const char *name);
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
+int damon_sysfs_array_fill(struct damon_sysfs_dir *arr, int nr,
+			   int (*init)(struct damon_sysfs_dir *elem, int i,
+				       void *arg),
+			   void *arg);
 
 /* ===== Declaration helpers ===== */
 
