@@ -424,8 +424,8 @@ const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
 
 /* ===== Building schemes ===== */
 
-/*
- * memcg_path_to_id() - Find a memory cgroup by path.
+/**
+ * damon_sysfs_memcg_path_to_id() - Find a memory cgroup by path.
  * @path:	Path relative to the cgroup2 root, e.g. "/a/b"; one trailing
  *		newline is ignored.
  * @id:		Where to store the id (mem_cgroup_id()) of the cgroup.
@@ -433,7 +433,7 @@ const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
  * Context: Process context; may sleep.
  * Return: 0, -EINVAL if no online memory cgroup has @path, or -ENOMEM.
  */
-static int memcg_path_to_id(const char *path, u64 *id)
+int damon_sysfs_memcg_path_to_id(const char *path, u64 *id)
 {
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg;
@@ -543,7 +543,7 @@ static int set_goal_inputs(struct damos_quota_goal *g,
 	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
 	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
 		g->nid = READ_ONCE(sg->nid);
-		return memcg_path_to_id(sg->path, &g->memcg_id);
+		return damon_sysfs_memcg_path_to_id(sg->path, &g->memcg_id);
 	default:
 		return 0;
 	}
@@ -590,7 +590,8 @@ static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
 		return ERR_PTR(-ENOMEM);
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_MEMCG:
-		err = memcg_path_to_id(sf->memcg_path, &f->memcg_id);
+		err = damon_sysfs_memcg_path_to_id(sf->memcg_path,
+						   &f->memcg_id);
 		break;
 	case DAMOS_FILTER_TYPE_ADDR:
 		f->addr_range.start = READ_ONCE(sf->addr_start);
