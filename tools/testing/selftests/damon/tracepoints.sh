@@ -26,6 +26,11 @@ EVENTS=(
 unsigned long:target_id,unsigned int:nr_regions,\
 unsigned long:start,unsigned long:end,\
 unsigned int:nr_accesses,unsigned int:age"
+"damon_region_aggregated|\
+\"target_id=%lu nr_regions=%u %lu-%lu: %u %u probe_hits=%s\"|\
+unsigned long:target_id,unsigned long:start,unsigned long:end,\
+unsigned int:nr_regions,unsigned int:nr_accesses,unsigned int:age,\
+__data_loc unsigned char[]:probe_hits"
 "damos_before_apply|\
 \"ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u\"|\
 unsigned int:context_idx,unsigned int:scheme_idx,\
