@@ -97,13 +97,21 @@ accessed samples (or at random when there are none), aging, setting
 regions from address ranges, and the default physical range (the biggest
 System RAM resource).
 
+Regions also carry the hit counters of data-attribute probes, which
+count what the sampled pages are (anonymous, of a memory cgroup, idle, of
+a folio size): add the probe, filter and preparation-step objects with
+their validation and online update, and the moving and weighted sums of
+the hits, which the adjustment uses in the attributes-only mode (merging
+and aging on weighted hits instead of accesses).
+
 The helpers take no lock: the caller owns the target, which is the
 kdamond while it runs.
-""", ["mm/damon/regions.c", "mm/damon/internal.h"]),
+""", ["mm/damon/regions.c", "mm/damon/probes.c", "mm/damon/internal.h"]),
     Step("mm/damon: add the tracepoints", """
 Add the damon trace system: damon_aggregated (every region at each
-aggregation interval), damos_before_apply (a scheme about to act on a
-region), damon_monitor_intervals_tune, damos_esz and
+aggregation interval), damon_region_aggregated (the same with the probe
+hits, for contexts with probes), damos_before_apply (a scheme about to
+act on a region), damon_monitor_intervals_tune, damos_esz and
 damos_stat_after_apply_interval.  Their printed formats are parsed by
 position by damo and perf scripts, so field order and separators follow
 the released ones.  The events are instantiated in mm/damon/trace.c.

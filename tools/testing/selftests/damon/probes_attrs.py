@@ -109,6 +109,22 @@ def runs(pfns):
     return out
 
 
+def kpageflags(first, last):
+    """How many frames of [first, last) are LRU, anon, both (debug)."""
+    lru = anon = both = 0
+    try:
+        with open('/proc/kpageflags', 'rb') as f:
+            f.seek(first * 8)
+            data = f.read((last - first) * 8)
+    except OSError:
+        return None
+    for (flags,) in struct.iter_unpack('<Q', data):
+        lru += flags >> 5 & 1
+        anon += flags >> 12 & 1
+        both += flags >> 5 & flags >> 12 & 1
+    return {'frames': last - first, 'lru': lru, 'anon': anon, 'both': both}
+
+
 def overlap(a, b):
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
@@ -249,8 +265,15 @@ def check_ratios(desc, records, truth_anon, truth_cg):
         n += 1
     ksft.print_msg('%s: %d regions, worst error %.3f' % (desc, n, worst))
     if worst > RATIO_TOL:
+        start, end = worst_at[0], worst_at[1]
+        same = [i for i, r in enumerate(records) if r[:2] == (start, end)]
         ksft.print_msg('%s: worst region %x-%x hits %s, truth %.3f' %
                        ((desc,) + worst_at))
+        ksft.print_msg('%s: records of that region: %s of %d, hits %s' %
+                       (desc, same, len(records),
+                        [records[i][2] for i in same]))
+        ksft.print_msg('%s: kpageflags of its frames now: %s' %
+                       (desc, kpageflags(start // PAGE, end // PAGE)))
     return n > 0 and worst <= RATIO_TOL
 
 
