@@ -8,13 +8,15 @@ own, 32 MiB of shmem (a memfd, not anonymous) charged to the root cgroup.
 The ground truth of every byte is thus known; for paddr, the frames behind
 each part are found through /proc/<pid>/pagemap.
 
-Cases, for paddr and vaddr:
-- ratios: probes "anon", "memcg" (the workload's cgroup) and one without
-  filters (it hits every sample, so it counts the samples).  The share of
-  each region's samples that hit anon and memcg, read from
+Cases, for paddr and vaddr (ratios also for fvaddr):
+- ratios: probes "anon", "memcg" (the workload's cgroup), "any folio" (a
+  hugepage_size filter of 0 to ULONG_MAX: every sample that found a page
+  DAMON may look at) and one without filters (every sample).  The share of
+  each region's page-finding samples that hit anon and memcg, read from
   tried_regions/<N>/probes/<P>/hits and from the damon_region_aggregated
   tracepoint, must be the share of the region that is anonymous or
-  charged, within RATIO_TOL.  Each part is monitored as regions of its own
+  charged, within RATIO_TOL; and at least SEEN_MIN of all samples must
+  have found a page (a page briefly off its LRU list is not looked at).  Each part is monitored as regions of its own
   (paddr: each run of contiguous frames, vaddr: the part), each without
   its last page so that DAMON cannot merge across parts: a region split at
   an aggregation boundary shows the hits of the region it was cut from
@@ -71,6 +73,9 @@ SAMPLE_US, AGGR_US = 2000, 500000
 SAMPLES = AGGR_US // SAMPLE_US
 # Thresholds; the spreads of 10 runs are in the commit that set them.
 RATIO_TOL = 0.10
+# Share of samples that must find a page in the ratio cases (the buffer's
+# pages stay mapped; only pages briefly off their LRU list are missed).
+SEEN_MIN = 0.9
 STRADDLE_MAX = 0.03
 HOT_MIN, COLD_MAX = 0.5, 0.1
 # A pass of ops_hot_cold over its hot range takes a few ms under TCG: the
@@ -125,6 +130,21 @@ def kpageflags(first, last):
     return {'frames': last - first, 'lru': lru, 'anon': anon, 'both': both}
 
 
+VMSTAT_KEYS = ('compact_isolated', 'pgmigrate_success', 'pgmigrate_fail',
+               'thp_collapse_alloc', 'pgscan_kswapd', 'pgscan_direct')
+
+
+def vmstat():
+    """The vmstat counters that tell pages were isolated (debug)."""
+    out = dict.fromkeys(VMSTAT_KEYS, 0)
+    with open('/proc/vmstat') as f:
+        for line in f:
+            k, v = line.split()
+            if k in out:
+                out[k] = int(v)
+    return out
+
+
 def overlap(a, b):
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
@@ -141,7 +161,8 @@ def stage(ops, ranges, pid, probes, core_filter=None,
     """One kdamond, one context of ops on ranges, one stat scheme.
 
     probes: list of (weight, preps, filters), filters as (type, matching,
-    allow, path or None)."""
+    allow, arg): arg is the path of a memcg filter, the (min, max) of a
+    hugepage_size one, None otherwise."""
     write(ADMIN + '/kdamonds/nr_kdamonds', 1)
     write(K + '/contexts/nr_contexts', 1)
     write(C + '/operations', ops)
@@ -157,13 +178,16 @@ def stage(ops, ranges, pid, probes, core_filter=None,
         for j, action in enumerate(preps):
             write('%s/preps/%d/prep_action' % (d, j), action)
         write(d + '/filters/nr_filters', len(filters))
-        for j, (ftype, matching, allow, path) in enumerate(filters):
+        for j, (ftype, matching, allow, arg) in enumerate(filters):
             f = '%s/filters/%d' % (d, j)
             write(f + '/type', ftype)
             write(f + '/matching', matching)
             write(f + '/allow', allow)
-            if path:
-                write(f + '/path', path)
+            if ftype == 'memcg':
+                write(f + '/path', arg)
+            elif ftype == 'hugepage_size':
+                write(f + '/min', arg[0])
+                write(f + '/max', arg[1])
     write(C + '/targets/nr_targets', 1)
     if ops != 'paddr':
         write(C + '/targets/0/pid_target', pid)
@@ -252,10 +276,11 @@ def start_workload(cgroup):
 
 def check_ratios(desc, records, truth_anon, truth_cg):
     """Every record's anon and memcg shares (hits of probes 0 and 1 over
-    the samples, probe 2) within RATIO_TOL of the truth."""
+    the samples that found a page, probe 2) within RATIO_TOL of the
+    truth."""
     worst, n, worst_at = 0.0, 0, None
     for start, end, hits in records:
-        if len(hits) != 3 or not hits[2]:
+        if len(hits) < 3 or not hits[2]:
             continue
         region = (start, end)
         for got, want in ((hits[0] / hits[2], truth_anon(region)),
@@ -279,8 +304,12 @@ def check_ratios(desc, records, truth_anon, truth_cg):
 
 def case_ratios(ops, proc):
     desc = '%s: anon and memcg probe hits match the buffer' % ops
-    memcg = [('memcg', 'Y', 'Y', CG_PATH)]
-    probes = [(0, [], [('anon', 'Y', 'Y', None)]), (0, [], memcg),
+    # probe 2 counts the samples that found a page DAMON may look at (any
+    # folio has a size), probe 3 all samples: a page off its LRU list for
+    # a while (being migrated or moved between lists) is not looked at.
+    probes = [(0, [], [('anon', 'Y', 'Y', None)]),
+              (0, [], [('memcg', 'Y', 'Y', CG_PATH)]),
+              (0, [], [('hugepage_size', 'Y', 'Y', (0, ULONG_MAX))]),
               (0, [], [])]
     if ops == 'paddr':
         parts = {name: runs(frames(proc.pid, *rng)) for name, rng in
@@ -297,7 +326,15 @@ def case_ratios(ops, proc):
         ksft.print_msg('%s: too fragmented in physical memory' % ops)
         ksft.test_result_fail(desc)
         return
+    stat0 = vmstat()
     regions, records = run(ops, ranges, proc.pid, probes, 4, trace=True)
+    stat1 = vmstat()
+    ksft.print_msg('%s: vmstat during the run: %s' %
+                   (ops, {k: stat1[k] - stat0[k] for k in stat0}))
+    seen = sum(h[2] for _, _, h in records)
+    samples = sum(h[3] for _, _, h in records)
+    ksft.print_msg('%s: %d of %d samples found a page' %
+                   (ops, seen, samples))
     moved = set()
     if ops == 'paddr':
         # A page the kernel migrated meanwhile left its frame: the regions
@@ -318,6 +355,7 @@ def case_ratios(ops, proc):
                       lambda r: share(r, anon), lambda r: share(r, cg))
     ok &= check_ratios(ops + ' tracepoint', records,
                        lambda r: share(r, anon), lambda r: share(r, cg))
+    ok &= samples > 0 and seen >= SEEN_MIN * samples
     ksft.test_result(ok, desc)
 
 
@@ -361,7 +399,7 @@ def case_weights(proc):
                            trace=True)
     anon = [(ANON_ROOT[0], ANON_CG[1])]
     ratios_ok = check_ratios('vaddr weights tracepoint',
-                             [(s, e, h + h + [SAMPLES])
+                             [(s, e, h + h + [SAMPLES, SAMPLES])
                               for s, e, h in records],
                              lambda r: share(r, anon),
                              lambda r: share(r, anon))
@@ -404,7 +442,7 @@ def main():
     write(ADMIN + '/kdamonds/nr_kdamonds', 0)
     if not has_probes:
         skip_all('no monitoring_attrs/probes')
-    ksft.set_plan(6)
+    ksft.set_plan(7)
     # Keep NUMA balancing and proactive compaction from moving the pages
     # whose frames paddr monitors: a moved page leaves a free frame behind.
     for knob in ('/proc/sys/kernel/numa_balancing',
@@ -419,10 +457,10 @@ def main():
     proc = start_workload(CG)
     try:
         if proc is None:
-            for _ in range(4):
+            for _ in range(5):
                 ksft.test_result_fail('the workload did not start')
         else:
-            for ops in ('paddr', 'vaddr'):
+            for ops in ('paddr', 'vaddr', 'fvaddr'):
                 case_ratios(ops, proc)
             case_weights(proc)
             case_wsum(proc)
