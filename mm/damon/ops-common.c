@@ -408,6 +408,29 @@ bool damon_ops_filters_allow(struct damos *s,
 }
 EXPORT_SYMBOL_IF_KUNIT(damon_ops_filters_allow);
 
+/* ===== Folio properties, for DAMOS and probe filters ===== */
+
+/**
+ * damon_folio_in_memcg() - Tell whether a folio is charged to a memcg.
+ * @folio:	The folio, with a reference held.
+ * @memcg_id:	The memory cgroup's id (mem_cgroup_id()).
+ *
+ * Context: Any context; takes the RCU read lock, which keeps the memcg
+ * alive while its id is read.
+ * Return: true if @folio is charged to the memory cgroup of id @memcg_id.
+ */
+bool damon_folio_in_memcg(struct folio *folio, u64 memcg_id)
+{
+	struct mem_cgroup *memcg;
+	bool in;
+
+	rcu_read_lock();
+	memcg = folio_memcg_check(folio);
+	in = memcg && mem_cgroup_id(memcg) == memcg_id;
+	rcu_read_unlock();
+	return in;
+}
+
 /* ===== Data-attribute probes ===== */
 
 /**
@@ -420,34 +443,25 @@ EXPORT_SYMBOL_IF_KUNIT(damon_ops_filters_allow);
  * A NULL folio has none of the properties: a hole or a page DAMON cannot
  * look at is neither anonymous, nor charged, nor known (not) accessed.
  *
- * Context: Any context; takes the RCU read lock for %DAMON_FILTER_TYPE_MEMCG.
+ * Context: Any context; see damon_folio_in_memcg().
  * Return: true if the sample has @f's property, whatever @f->matching says.
  */
 VISIBLE_IF_KUNIT bool damon_probe_filter_match(const struct damon_filter *f,
 					       struct folio *folio, bool young)
 {
-	struct mem_cgroup *memcg;
-	bool has;
-
 	if (!folio)
 		return false;
 	switch (f->type) {
 	case DAMON_FILTER_TYPE_ANON:
 		return folio_test_anon(folio);
 	case DAMON_FILTER_TYPE_MEMCG:
-		/* RCU keeps the memcg alive while we read its id */
-		rcu_read_lock();
-		memcg = folio_memcg_check(folio);
-		has = memcg && mem_cgroup_id(memcg) == f->memcg_id;
-		rcu_read_unlock();
-		return has;
+		return damon_folio_in_memcg(folio, f->memcg_id);
 	case DAMON_FILTER_TYPE_PGIDLE_UNSET:
 		return young;
 	case DAMON_FILTER_TYPE_PGIDLE_SET:
 		return !young;
 	case DAMON_FILTER_TYPE_HUGEPAGE_SIZE:
-		return folio_size(folio) >= f->sz_range.min &&
-			folio_size(folio) <= f->sz_range.max;
+		return damon_folio_size_in(folio, &f->sz_range);
 	}
 	return false;
 }

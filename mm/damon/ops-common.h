@@ -8,6 +8,7 @@
 #define _MM_DAMON_OPS_COMMON_H
 
 #include <linux/damon.h>
+#include <linux/mm.h>
 #include <linux/pgtable.h>
 
 struct folio;
@@ -33,6 +34,18 @@ bool damon_pmd_young(pmd_t pmd, struct vm_area_struct *vma,
 
 void damon_folio_mkold(struct folio *folio);
 bool damon_folio_young(struct folio *folio);
+
+/* ===== Folio properties, for DAMOS and probe filters ===== */
+
+bool damon_folio_in_memcg(struct folio *folio, u64 memcg_id);
+
+/* Whether the size of @folio is within the closed range @range. */
+static inline bool damon_folio_size_in(struct folio *folio,
+				       const struct damon_size_range *range)
+{
+	return folio_size(folio) >= range->min &&
+		folio_size(folio) <= range->max;
+}
 
 /* ===== Data-attribute probes ===== */
 

@@ -53,7 +53,7 @@ static struct folio *damon_pa_get_folio(struct damon_ctx *ctx,
  * a sampling interval is bounded by the number of regions and the number of
  * mappings of the sampled folios, not by the size of memory.
  */
-static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
+static void damon_pa_pick_samples(struct damon_ctx *ctx, bool mkold)
 {
 	unsigned long align = damon_pa_sampling_align(ctx);
 	struct damon_target *t;
@@ -63,6 +63,8 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_pick_sampling_addr(r, align);
+			if (!mkold)
+				continue;
 			folio = damon_pa_get_folio(ctx, r->sampling_addr);
 			if (!folio)
 				continue;
@@ -70,6 +72,11 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 			folio_put(folio);
 		}
 	}
+}
+
+static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
+{
+	damon_pa_pick_samples(ctx, true);
 }
 
 /*
@@ -117,23 +124,7 @@ static unsigned int damon_pa_check_accesses(struct damon_ctx *ctx)
  */
 static void damon_pa_prep_probes(struct damon_ctx *ctx)
 {
-	unsigned long align = damon_pa_sampling_align(ctx);
-	struct damon_target *t;
-	struct damon_region *r;
-	struct folio *folio;
-
-	damon_for_each_target(t, ctx) {
-		damon_for_each_region(r, t) {
-			r->sampling_addr = damon_pick_sampling_addr(r, align);
-			if (!ctx->probes_set_pgidle)
-				continue;
-			folio = damon_pa_get_folio(ctx, r->sampling_addr);
-			if (!folio)
-				continue;
-			damon_folio_mkold(folio);
-			folio_put(folio);
-		}
-	}
+	damon_pa_pick_samples(ctx, ctx->probes_set_pgidle);
 }
 
 static void damon_pa_apply_probes(struct damon_ctx *ctx)
@@ -185,7 +176,6 @@ static void damon_pa_apply_probes(struct damon_ctx *ctx)
 static bool damon_pa_folio_has_type(const struct damos_filter *f, void *arg)
 {
 	struct folio *folio = arg;
-	struct mem_cgroup *memcg;
 	bool has;
 
 	switch (f->type) {
@@ -194,12 +184,7 @@ static bool damon_pa_folio_has_type(const struct damos_filter *f, void *arg)
 	case DAMOS_FILTER_TYPE_ACTIVE:
 		return folio_test_active(folio);
 	case DAMOS_FILTER_TYPE_MEMCG:
-		/* RCU keeps the memcg alive while we read its id */
-		rcu_read_lock();
-		memcg = folio_memcg_check(folio);
-		has = memcg && mem_cgroup_id(memcg) == f->memcg_id;
-		rcu_read_unlock();
-		return has;
+		return damon_folio_in_memcg(folio, f->memcg_id);
 	case DAMOS_FILTER_TYPE_YOUNG:
 		/* "accessed since the last check": so the check resets it */
 		has = damon_folio_young(folio);
@@ -207,8 +192,7 @@ static bool damon_pa_folio_has_type(const struct damos_filter *f, void *arg)
 			damon_folio_mkold(folio);
 		return has;
 	case DAMOS_FILTER_TYPE_HUGEPAGE_SIZE:
-		return folio_size(folio) >= f->sz_range.min &&
-			folio_size(folio) <= f->sz_range.max;
+		return damon_folio_size_in(folio, &f->sz_range);
 	case DAMOS_FILTER_TYPE_UNMAPPED:
 		return !folio_mapped(folio);
 	default:

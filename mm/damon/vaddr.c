@@ -471,24 +471,30 @@ static void walk_one_page(struct mm_struct *mm, unsigned long addr,
  * Work per sampling interval is one single-page walk per region, so it is
  * bounded by the number of regions, whatever the size of the process.
  */
-static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+/* A new sample per region, made idle if @mkold and the process lives. */
+static void damon_va_pick_samples(struct damon_ctx *ctx, bool mkold)
 {
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
-		mm = damon_va_get_mm(t);
-		if (!mm)
-			continue;
+		mm = mkold ? damon_va_get_mm(t) : NULL;
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_pick_sampling_addr(r,
 								    PAGE_SIZE);
-			walk_one_page(mm, r->sampling_addr, &mkold_walk_ops,
-				      NULL);
+			if (mm)
+				walk_one_page(mm, r->sampling_addr,
+					      &mkold_walk_ops, NULL);
 		}
-		mmput(mm);
+		if (mm)
+			mmput(mm);
 	}
+}
+
+static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
+{
+	damon_va_pick_samples(ctx, true);
 }
 
 /*
@@ -541,22 +547,7 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
  */
 static void damon_va_prep_probes(struct damon_ctx *ctx)
 {
-	struct damon_target *t;
-	struct damon_region *r;
-	struct mm_struct *mm;
-
-	damon_for_each_target(t, ctx) {
-		mm = ctx->probes_set_pgidle ? damon_va_get_mm(t) : NULL;
-		damon_for_each_region(r, t) {
-			r->sampling_addr = damon_pick_sampling_addr(r,
-								    PAGE_SIZE);
-			if (mm)
-				walk_one_page(mm, r->sampling_addr,
-					      &mkold_walk_ops, NULL);
-		}
-		if (mm)
-			mmput(mm);
-	}
+	damon_va_pick_samples(ctx, ctx->probes_set_pgidle);
 }
 
 static void damon_va_apply_probes(struct damon_ctx *ctx)
