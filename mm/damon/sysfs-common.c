@@ -276,7 +276,10 @@ static void field_free(struct damon_sysfs_dir *dir,
 /* ===== Directories ===== */
 
 static void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir);
-static int damon_sysfs_array_append(struct damon_sysfs_dir *arr);
+static int damon_sysfs_array_append(struct damon_sysfs_dir *arr,
+				    int (*init)(struct damon_sysfs_dir *elem,
+						int i, void *arg),
+				    void *arg);
 
 /**
  * damon_sysfs_dir_release() - &kobj_type.release of every directory.
@@ -398,20 +401,29 @@ static void damon_sysfs_dir_remove(struct damon_sysfs_dir *dir)
 }
 
 /**
- * damon_sysfs_array_resize() - Replace the elements of a numbered directory.
+ * damon_sysfs_array_fill() - Replace the elements of a numbered directory,
+ *			      initialising each before it is counted.
  * @arr:	The numbered directory.
  * @nr:		The new number of elements, >= 0.
+ * @init:	Optional: called on each new element, in index order, after
+ *		its files and fixed subdirectories exist and before it is in
+ *		@arr->elems; may fill its values and its own numbered
+ *		subdirectories.  A non-zero return fails the whole fill.
+ * @arg:	Passed to @init.
  *
  * All existing elements are removed, then @nr fresh ones with default
  * values are created.  The array of @nr pointers is allocated first and
  * quietly (a user may write INT_MAX to an nr_* file; that must not splat),
- * so that a request too big to allocate changes nothing.  If creating an
- * element fails, none is left, as the ABI says.
+ * so that a request too big to allocate changes nothing.  If creating or
+ * initialising an element fails, none is left, as the ABI says.
  *
  * Context: Process context; damon_sysfs_lock held.
- * Return: 0 or -ENOMEM (or another kobject error).
+ * Return: 0, -ENOMEM (or another kobject error), or the error of @init.
  */
-int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
+int damon_sysfs_array_fill(struct damon_sysfs_dir *arr, int nr,
+			   int (*init)(struct damon_sysfs_dir *elem, int i,
+				       void *arg),
+			   void *arg)
 {
 	struct damon_sysfs_dir **elems = NULL;
 	int err;
@@ -424,7 +436,7 @@ int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
 	array_clear(arr);
 	arr->elems = elems;
 	while (arr->nr < nr) {
-		err = damon_sysfs_array_append(arr);
+		err = damon_sysfs_array_append(arr, init, arg);
 		if (err) {
 			array_clear(arr);
 			return err;
@@ -434,23 +446,52 @@ int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
 }
 
 /**
- * damon_sysfs_array_append() - Add one element to a numbered directory.
- * @arr:	The numbered directory; @arr->elems must have room.
+ * damon_sysfs_array_resize() - Replace the elements of a numbered directory.
+ * @arr:	The numbered directory.
+ * @nr:		The new number of elements, >= 0.
+ *
+ * damon_sysfs_array_fill() with default values only: what an nr_* write
+ * does.
  *
  * Context: Process context; damon_sysfs_lock held.
- * Return: 0 or a negative errno.
+ * Return: 0 or -ENOMEM (or another kobject error).
  */
-static int damon_sysfs_array_append(struct damon_sysfs_dir *arr)
+int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr)
+{
+	return damon_sysfs_array_fill(arr, nr, NULL, NULL);
+}
+
+/**
+ * damon_sysfs_array_append() - Add one element to a numbered directory.
+ * @arr:	The numbered directory; @arr->elems must have room.
+ * @init:	Optional initialisation of the element before it is counted.
+ * @arg:	Passed to @init.
+ *
+ * Context: Process context; damon_sysfs_lock held.
+ * Return: 0 or a negative errno; on error the element is gone.
+ */
+static int damon_sysfs_array_append(struct damon_sysfs_dir *arr,
+				    int (*init)(struct damon_sysfs_dir *elem,
+						int i, void *arg),
+				    void *arg)
 {
 	const struct damon_sysfs_dir_type *type = damon_sysfs_dir_type_of(arr);
 	struct damon_sysfs_dir *e;
 	char name[12];
+	int err;
 
 	lockdep_assert_held(&damon_sysfs_lock);
 	snprintf(name, sizeof(name), "%d", arr->nr);
 	e = damon_sysfs_dir_new(NULL, arr, type->elem_type, name);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
+	if (init) {
+		err = init(e, arr->nr, arg);
+		if (err) {
+			damon_sysfs_dir_remove(e);
+			return err;
+		}
+	}
 	arr->elems[arr->nr++] = e;
 	return 0;
 }

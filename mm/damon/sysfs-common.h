@@ -164,6 +164,10 @@ struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
 					    const struct damon_sysfs_dir_type *type,
 					    const char *name);
 int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
+int damon_sysfs_array_fill(struct damon_sysfs_dir *arr, int nr,
+			   int (*init)(struct damon_sysfs_dir *elem, int i,
+				       void *arg),
+			   void *arg);
 
 /* ===== Declaration helpers ===== */
 
@@ -273,6 +277,7 @@ int damon_sysfs_array_resize(struct damon_sysfs_dir *arr, int nr);
 
 extern const struct damon_sysfs_dir_type damon_sysfs_schemes_type;
 
+int damon_sysfs_memcg_path_to_id(const char *path, u64 *id);
 int damon_sysfs_add_schemes(struct damon_ctx *ctx,
 			    struct damon_sysfs_dir *schemes);
 int damon_sysfs_commit_quota_goals(struct damon_ctx *ctx,

@@ -107,9 +107,16 @@ struct damon_sysfs_stats {
 	unsigned long max_nr_snapshots;
 };
 
+/* schemes/<S>/tried_regions/<N>/probes/<P>/ */
+struct damon_sysfs_tried_probe {
+	struct damon_sysfs_dir dir;
+	unsigned int hits;	/* 0..255 */
+};
+
 /* schemes/<S>/tried_regions/<N>/ */
 struct damon_sysfs_tried_region {
 	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *probes;
 	unsigned long start;
 	unsigned long end;
 	unsigned int nr_accesses;
@@ -361,6 +368,17 @@ static struct damon_sysfs_field stats_files[] = {
 
 DAMON_SYSFS_DIR_TYPE(stats_type, struct damon_sysfs_stats, stats_files);
 
+static struct damon_sysfs_field tried_probe_files[] = {
+	DAMON_SYSFS_UINT_RO_FILE(struct damon_sysfs_tried_probe, hits),
+};
+
+DAMON_SYSFS_DIR_TYPE(tried_probe_type, struct damon_sysfs_tried_probe,
+		     tried_probe_files);
+
+/* Numbered, without nr_* file: one element per probe of the running ctx. */
+DAMON_SYSFS_BARE_DIR_TYPE(tried_probes_type, struct damon_sysfs_dir,
+			  .elem_type = &tried_probe_type);
+
 static struct damon_sysfs_field tried_region_files[] = {
 	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_region, start),
 	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_region, end),
@@ -370,8 +388,14 @@ static struct damon_sysfs_field tried_region_files[] = {
 				  sz_filter_passed),
 };
 
+static const struct damon_sysfs_subdir tried_region_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("probes", tried_probes_type,
+			   struct damon_sysfs_tried_region, probes),
+	{},
+};
+
 DAMON_SYSFS_DIR_TYPE(tried_region_type, struct damon_sysfs_tried_region,
-		     tried_region_files);
+		     tried_region_files, .subdirs = tried_region_subdirs);
 
 static struct damon_sysfs_field tried_regions_files[] = {
 	DAMON_SYSFS_ULONG_RO_FILE(struct damon_sysfs_tried_regions,
@@ -424,8 +448,8 @@ const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
 
 /* ===== Building schemes ===== */
 
-/*
- * memcg_path_to_id() - Find a memory cgroup by path.
+/**
+ * damon_sysfs_memcg_path_to_id() - Find a memory cgroup by path.
  * @path:	Path relative to the cgroup2 root, e.g. "/a/b"; one trailing
  *		newline is ignored.
  * @id:		Where to store the id (mem_cgroup_id()) of the cgroup.
@@ -433,7 +457,7 @@ const struct damon_sysfs_dir_type damon_sysfs_schemes_type = {
  * Context: Process context; may sleep.
  * Return: 0, -EINVAL if no online memory cgroup has @path, or -ENOMEM.
  */
-static int memcg_path_to_id(const char *path, u64 *id)
+int damon_sysfs_memcg_path_to_id(const char *path, u64 *id)
 {
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg;
@@ -543,7 +567,7 @@ static int set_goal_inputs(struct damos_quota_goal *g,
 	case DAMOS_QUOTA_NODE_MEMCG_USED_BP:
 	case DAMOS_QUOTA_NODE_MEMCG_FREE_BP:
 		g->nid = READ_ONCE(sg->nid);
-		return memcg_path_to_id(sg->path, &g->memcg_id);
+		return damon_sysfs_memcg_path_to_id(sg->path, &g->memcg_id);
 	default:
 		return 0;
 	}
@@ -590,7 +614,8 @@ static struct damos_filter *new_filter(struct damon_sysfs_filter *sf)
 		return ERR_PTR(-ENOMEM);
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_MEMCG:
-		err = memcg_path_to_id(sf->memcg_path, &f->memcg_id);
+		err = damon_sysfs_memcg_path_to_id(sf->memcg_path,
+						   &f->memcg_id);
 		break;
 	case DAMOS_FILTER_TYPE_ADDR:
 		f->addr_range.start = READ_ONCE(sf->addr_start);
@@ -864,6 +889,8 @@ struct tried_rec {
 	unsigned int nr_accesses;
 	unsigned int age;
 	unsigned long sz_filter_passed;
+	unsigned int nr_probes;
+	unsigned char probe_hits[DAMON_MAX_PROBES];
 };
 
 struct tried_walk {
@@ -899,6 +926,7 @@ static void tried_walk_fn(void *data, struct damon_ctx *ctx,
 	struct damon_sysfs_tried_regions *tr;
 	struct tried_rec *rec;
 	int i = scheme_index(ctx, s);
+	unsigned int p;
 
 	/* a scheme whose directory was removed is skipped */
 	if (i < 0 || i >= w->schemes->nr)
@@ -915,10 +943,60 @@ static void tried_walk_fn(void *data, struct damon_ctx *ctx,
 	rec->scheme = i;
 	rec->start = r->ar.start;
 	rec->end = r->ar.end;
+	/*
+	 * Moving sums: the kdamond starts a new window before DAMOS runs, so
+	 * the raw counters of a walk at a window boundary are 0; the moving
+	 * sums are then the completed window's counts.
+	 */
 	rec->nr_accesses = r->nr_accesses_bp / 10000;
 	rec->age = r->age;
 	rec->sz_filter_passed = sz_filter_passed;
+	rec->nr_probes = min(damon_nr_probes(ctx), DAMON_MAX_PROBES);
+	for (p = 0; p < rec->nr_probes; p++)
+		rec->probe_hits[p] = damon_probe_hits_mvsum(p, r, ctx);
 	list_add_tail(&rec->list, &w->recs);
+}
+
+/* Where make_tried_dirs() is in the records, for fill_tried_region(). */
+struct tried_cursor {
+	struct list_head *recs;
+	struct tried_rec *rec;
+	int scheme;
+};
+
+/*
+ * Fill tried_regions/<N>, not yet counted in tried_regions/, from the next
+ * record of the cursor's scheme, with its probes/<P>/ directories.
+ */
+static int fill_tried_region(struct damon_sysfs_dir *dir, int n, void *arg)
+{
+	struct damon_sysfs_tried_region *d = TO(struct damon_sysfs_tried_region,
+						dir);
+	struct tried_cursor *cur = arg;
+	struct tried_rec *rec = cur->rec;
+	unsigned int p;
+	int err;
+
+	list_for_each_entry_continue(rec, cur->recs, list) {
+		if (rec->scheme == cur->scheme)
+			break;
+	}
+	/* make_tried_dirs() counted the records: there is one */
+	if (WARN_ON_ONCE(list_entry_is_head(rec, cur->recs, list)))
+		return -EINVAL;
+	cur->rec = rec;
+	d->start = rec->start;
+	d->end = rec->end;
+	d->nr_accesses = rec->nr_accesses;
+	d->age = rec->age;
+	d->sz_filter_passed = rec->sz_filter_passed;
+	err = damon_sysfs_array_resize(d->probes, rec->nr_probes);
+	if (err)
+		return err;
+	for (p = 0; p < rec->nr_probes; p++)
+		damon_sysfs_elem(d->probes, p, struct damon_sysfs_tried_probe)
+			->hits = rec->probe_hits[p];
+	return 0;
 }
 
 /* Make tried_regions/<N> of scheme @i from the records of that scheme. */
@@ -926,28 +1004,17 @@ static int make_tried_dirs(struct damon_sysfs_dir *schemes, int i,
 			   struct list_head *recs)
 {
 	struct damon_sysfs_tried_regions *tr = tried_of(schemes, i);
-	struct damon_sysfs_tried_region *d;
+	struct tried_cursor cur = {
+		.recs = recs,
+		.rec = list_entry(recs, struct tried_rec, list),
+		.scheme = i,
+	};
 	struct tried_rec *rec;
-	int n = 0, err;
+	int n = 0;
 
 	list_for_each_entry(rec, recs, list)
 		n += rec->scheme == i;
-	err = damon_sysfs_array_resize(&tr->dir, n);
-	if (err)
-		return err;
-	n = 0;
-	list_for_each_entry(rec, recs, list) {
-		if (rec->scheme != i)
-			continue;
-		d = damon_sysfs_elem(&tr->dir, n++,
-				     struct damon_sysfs_tried_region);
-		d->start = rec->start;
-		d->end = rec->end;
-		d->nr_accesses = rec->nr_accesses;
-		d->age = rec->age;
-		d->sz_filter_passed = rec->sz_filter_passed;
-	}
-	return 0;
+	return damon_sysfs_array_fill(&tr->dir, n, fill_tried_region, &cur);
 }
 
 /**

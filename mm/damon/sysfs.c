@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DAMON sysfs interface: admin/, kdamonds/, contexts/, monitoring_attrs/,
- * targets/ and regions/, and the kdamond "state" commands.
+ * DAMON sysfs interface: admin/, kdamonds/, contexts/, monitoring_attrs/
+ * (with the data-attribute probes/), targets/ and regions/, and the kdamond
+ * "state" commands.
  *
  * Files only stage values.  "on" builds a fresh damon_ctx from them and
  * starts it; "commit" builds one and hands it to the running kdamond with
@@ -45,11 +46,37 @@ struct damon_sysfs_nr_regions {
 	unsigned long max;
 };
 
+/* monitoring_attrs/probes/<P>/preps/<I>/ */
+struct damon_sysfs_prep {
+	struct damon_sysfs_dir dir;
+	int prep_action;
+};
+
+/* monitoring_attrs/probes/<P>/filters/<F>/ */
+struct damon_sysfs_probe_filter {
+	struct damon_sysfs_dir dir;
+	int type;
+	bool matching;
+	bool allow;
+	char *path;		/* protected by damon_sysfs_lock */
+	unsigned long min;
+	unsigned long max;
+};
+
+/* monitoring_attrs/probes/<P>/ */
+struct damon_sysfs_probe {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *preps;
+	struct damon_sysfs_dir *filters;
+	unsigned int weight;
+};
+
 /* monitoring_attrs/ */
 struct damon_sysfs_attrs {
 	struct damon_sysfs_dir dir;
 	struct damon_sysfs_dir *intervals;
 	struct damon_sysfs_dir *nr_regions;
+	struct damon_sysfs_dir *probes;
 };
 
 /* targets/<T>/regions/<R>/ */
@@ -108,6 +135,24 @@ static const char * const damon_sysfs_ops_names[] = {
 
 static_assert(ARRAY_SIZE(damon_sysfs_ops_names) == NR_DAMON_OPS);
 
+static const char * const probe_filter_type_names[] = {
+	[DAMON_FILTER_TYPE_ANON] = "anon",
+	[DAMON_FILTER_TYPE_MEMCG] = "memcg",
+	[DAMON_FILTER_TYPE_PGIDLE_UNSET] = "pgidle_unset",
+	[DAMON_FILTER_TYPE_PGIDLE_SET] = "pgidle_set",
+	[DAMON_FILTER_TYPE_HUGEPAGE_SIZE] = "hugepage_size",
+};
+
+/* the enums have no NR_ value (their values are what drgn users see) */
+static_assert(ARRAY_SIZE(probe_filter_type_names) ==
+	      DAMON_FILTER_TYPE_HUGEPAGE_SIZE + 1);
+
+static const char * const prep_action_names[] = {
+	[DAMON_PREP_SET_PGIDLE] = "set_pgidle",
+};
+
+static_assert(ARRAY_SIZE(prep_action_names) == DAMON_PREP_SET_PGIDLE + 1);
+
 /* ===== Directory types ===== */
 
 static struct damon_sysfs_field intervals_goal_files[] = {
@@ -149,11 +194,74 @@ static struct damon_sysfs_field nr_regions_files[] = {
 DAMON_SYSFS_DIR_TYPE(nr_regions_type, struct damon_sysfs_nr_regions,
 		     nr_regions_files);
 
+static struct damon_sysfs_field prep_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_prep, prep_action,
+				 prep_action_names,
+				 .dflt = DAMON_PREP_SET_PGIDLE),
+};
+
+DAMON_SYSFS_DIR_TYPE(prep_type, struct damon_sysfs_prep, prep_files);
+
+static struct damon_sysfs_field preps_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_preps),
+};
+
+DAMON_SYSFS_DIR_TYPE(preps_type, struct damon_sysfs_dir, preps_files,
+		     .elem_type = &prep_type);
+
+/* min and max are bytes, for hugepage_size; path is for memcg */
+static struct damon_sysfs_field probe_filter_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_probe_filter, type,
+				 probe_filter_type_names,
+				 .dflt = DAMON_FILTER_TYPE_ANON),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_probe_filter, matching),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_probe_filter, allow),
+	DAMON_SYSFS_STRING_FILE(struct damon_sysfs_probe_filter, path),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_probe_filter, min),
+	DAMON_SYSFS_ULONG_FILE(struct damon_sysfs_probe_filter, max),
+};
+
+DAMON_SYSFS_DIR_TYPE(probe_filter_type, struct damon_sysfs_probe_filter,
+		     probe_filter_files);
+
+static struct damon_sysfs_field probe_filters_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_filters),
+};
+
+DAMON_SYSFS_DIR_TYPE(probe_filters_type, struct damon_sysfs_dir,
+		     probe_filters_files, .elem_type = &probe_filter_type);
+
+static struct damon_sysfs_field probe_files[] = {
+	DAMON_SYSFS_UINT_FILE(struct damon_sysfs_probe, weight),
+};
+
+/* preps/ before filters/, the order damo writes them in */
+static const struct damon_sysfs_subdir probe_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("preps", preps_type, struct damon_sysfs_probe,
+			   preps),
+	DAMON_SYSFS_SUBDIR("filters", probe_filters_type,
+			   struct damon_sysfs_probe, filters),
+	{},
+};
+
+DAMON_SYSFS_DIR_TYPE(probe_type, struct damon_sysfs_probe, probe_files,
+		     .subdirs = probe_subdirs);
+
+static struct damon_sysfs_field probes_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_probes),
+};
+
+/* More probes than a region has counters for are refused at write time. */
+DAMON_SYSFS_DIR_TYPE(probes_type, struct damon_sysfs_dir, probes_files,
+		     .elem_type = &probe_type, .max_nr = DAMON_MAX_PROBES);
+
 static const struct damon_sysfs_subdir attrs_subdirs[] = {
 	DAMON_SYSFS_SUBDIR("intervals", intervals_type,
 			   struct damon_sysfs_attrs, intervals),
 	DAMON_SYSFS_SUBDIR("nr_regions", nr_regions_type,
 			   struct damon_sysfs_attrs, nr_regions),
+	DAMON_SYSFS_SUBDIR("probes", probes_type, struct damon_sysfs_attrs,
+			   probes),
 	{},
 };
 
@@ -294,6 +402,82 @@ static void stage_attrs(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
 	ctx->attrs = attrs;
 }
 
+static int add_probe_filter(struct damon_probe *p,
+			    struct damon_sysfs_probe_filter *sf)
+{
+	struct damon_filter *f;
+
+	f = damon_new_filter(READ_ONCE(sf->type), READ_ONCE(sf->matching),
+			     READ_ONCE(sf->allow));
+	if (!f)
+		return -ENOMEM;
+	/* linked first, so that destroying the context frees it */
+	damon_add_filter(p, f);
+	switch (f->type) {
+	case DAMON_FILTER_TYPE_MEMCG:
+		return damon_sysfs_memcg_path_to_id(sf->path, &f->memcg_id);
+	case DAMON_FILTER_TYPE_HUGEPAGE_SIZE:
+		/* min > max is refused by damon_start() and the commit */
+		f->sz_range.min = READ_ONCE(sf->min);
+		f->sz_range.max = READ_ONCE(sf->max);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int add_probe(struct damon_ctx *ctx, struct damon_sysfs_probe *sp)
+{
+	struct damon_sysfs_dir *preps = sp->preps, *filters = sp->filters;
+	struct damon_probe *p = damon_new_probe();
+	struct damon_sysfs_probe_filter *sf;
+	struct damon_sysfs_prep *sprep;
+	struct damon_prep *prep;
+	int i, err;
+
+	if (!p)
+		return -ENOMEM;
+	damon_add_probe(ctx, p);
+	p->weight = READ_ONCE(sp->weight);
+	for (i = 0; i < preps->nr; i++) {
+		sprep = damon_sysfs_elem(preps, i, struct damon_sysfs_prep);
+		prep = damon_new_prep(READ_ONCE(sprep->prep_action));
+		if (!prep)
+			return -ENOMEM;
+		damon_add_prep(p, prep);
+	}
+	for (i = 0; i < filters->nr; i++) {
+		sf = damon_sysfs_elem(filters, i,
+				      struct damon_sysfs_probe_filter);
+		err = add_probe_filter(p, sf);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Add the staged probes, in order, with their preparation steps and
+ * filters.  How many and with which parameters is checked by damon_start()
+ * and damon_commit_ctx(); only what needs the sysfs side, memcg paths, is
+ * resolved (and refused) here.
+ */
+static int add_probes(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
+{
+	struct damon_sysfs_attrs *sa = container_of(dir,
+			struct damon_sysfs_attrs, dir);
+	struct damon_sysfs_dir *probes = sa->probes;
+	int i, err;
+
+	for (i = 0; i < probes->nr; i++) {
+		err = add_probe(ctx, damon_sysfs_elem(probes, i,
+						      struct damon_sysfs_probe));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
 		       struct damon_sysfs_dir *regions)
 {
@@ -379,6 +563,9 @@ static struct damon_ctx *build_ctx(struct damon_sysfs_context *c)
 		goto fail;
 	ctx->pause = READ_ONCE(c->pause);
 	stage_attrs(ctx, c->attrs);
+	err = add_probes(ctx, c->attrs);
+	if (err)
+		goto fail;
 	err = add_targets(ctx, c->targets);
 	if (err)
 		goto fail;
