@@ -16,6 +16,7 @@ ENOMEM="Cannot allocate memory"
 K=$DAMON_ADMIN/kdamonds/0
 C=$K/contexts/0
 S=$C/schemes/0
+P=$C/monitoring_attrs/probes
 
 # path (relative to kdamonds/0) and default value
 DEFAULTS=(
@@ -33,6 +34,17 @@ DEFAULTS=(
 	"contexts/0/monitoring_attrs/intervals/intervals_goal/aggrs" "0"
 	"contexts/0/monitoring_attrs/nr_regions/min" "10"
 	"contexts/0/monitoring_attrs/nr_regions/max" "1000"
+	"contexts/0/monitoring_attrs/probes/nr_probes" "1"
+	"contexts/0/monitoring_attrs/probes/0/weight" "0"
+	"contexts/0/monitoring_attrs/probes/0/preps/nr_preps" "1"
+	"contexts/0/monitoring_attrs/probes/0/preps/0/prep_action" "set_pgidle"
+	"contexts/0/monitoring_attrs/probes/0/filters/nr_filters" "1"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "anon"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/matching" "N"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/allow" "N"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/path" ""
+	"contexts/0/monitoring_attrs/probes/0/filters/0/min" "0"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/max" "0"
 	"contexts/0/targets/0/pid_target" "0"
 	"contexts/0/targets/0/obsolete_target" "N"
 	"contexts/0/targets/0/regions/0/start" "0"
@@ -81,6 +93,26 @@ ROUND_TRIPS=(
 	"contexts/0/schemes/0/filters/0/type" "target" "target"
 	"contexts/0/schemes/0/ops_filters/0/memcg_path" "/a/b" "/a/b"
 	"contexts/0/schemes/0/stats/max_nr_snapshots" "3" "3"
+	"contexts/0/schemes/0/core_filters/0/type" "probe_hits_wsum"
+		"probe_hits_wsum"
+	"contexts/0/schemes/0/filters/0/type" "probe_hits_wsum" "probe_hits_wsum"
+	"contexts/0/monitoring_attrs/probes/0/weight" "0x10" "16"
+	"contexts/0/monitoring_attrs/probes/0/weight" "4294967295" "4294967295"
+	"contexts/0/monitoring_attrs/probes/0/preps/0/prep_action" "set_pgidle"
+		"set_pgidle"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "memcg" "memcg"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "pgidle_unset"
+		"pgidle_unset"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "pgidle_set"
+		"pgidle_set"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "hugepage_size"
+		"hugepage_size"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/matching" "Y" "Y"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/allow" "1" "Y"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/path" "/a/b" "/a/b"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/min" "0x200000" "2097152"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/max" "18446744073709551615"
+		"18446744073709551615"
 )
 
 # path, bad value, expected strerror()
@@ -109,6 +141,26 @@ BAD=(
 	"contexts/0/schemes/0/ops_filters/0/type" "addr" "$EINVAL"
 	"contexts/0/schemes/0/filters/0/type" "foo" "$EINVAL"
 	"contexts/0/schemes/0/dests/nr_dests" "-3" "$EINVAL"
+	"contexts/0/schemes/0/ops_filters/0/type" "probe_hits_wsum" "$EINVAL"
+	# at most DAMON_MAX_PROBES, refused at write time; probe 0 stays
+	"contexts/0/monitoring_attrs/probes/nr_probes" "5" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/nr_probes" "-1" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/weight" "-1" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/weight" "4294967296" "$ERANGE"
+	"contexts/0/monitoring_attrs/probes/0/preps/nr_preps" "-1" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/preps/0/prep_action" "set_pgidl"
+		"$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/preps/0/prep_action" "mkold"
+		"$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/nr_filters" "-1" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "young" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/type" "probe_hits_wsum"
+		"$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/matching" "maybe"
+		"$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/min" "-1" "$EINVAL"
+	"contexts/0/monitoring_attrs/probes/0/filters/0/max"
+		"18446744073709551616" "$ERANGE"
 	# too many to allocate: refused quietly (no allocator WARN), and the
 	# existing scheme, filter and region stay
 	"contexts/0/schemes/nr_schemes" "2147483647" "$ENOMEM"
@@ -127,13 +179,55 @@ stage_one_of_each() {
 	for d in filters core_filters ops_filters; do
 		echo 1 > "$S/$d/nr_filters" || return 1
 	done &&
-	echo 1 > "$S/dests/nr_dests"
+	echo 1 > "$S/dests/nr_dests" &&
+	echo 1 > "$P/nr_probes" &&
+	echo 1 > "$P/0/preps/nr_preps" &&
+	echo 1 > "$P/0/filters/nr_filters"
 }
 
 # The directories the INT_MAX resizes of BAD must have left alone.
 staged_tree_intact() {
 	[ -d "$S/quotas" ] && [ -d "$S/filters/0" ] &&
-		[ -d "$C/targets/0/regions/0" ]
+		[ -d "$C/targets/0/regions/0" ] && [ -d "$P/0/filters/0" ]
+}
+
+# The probes/ tree: layout, modes, nr_probes limits and resizing.
+test_probes() {
+	local f entries modes=
+
+	for f in nr_probes 0/weight 0/preps/nr_preps 0/preps/0/prep_action \
+		 0/filters/nr_filters 0/filters/0/type 0/filters/0/matching \
+		 0/filters/0/allow 0/filters/0/path 0/filters/0/min \
+		 0/filters/0/max; do
+		modes="$modes$(stat -c %a "$P/$f")"
+	done
+	ktap_test_result "probes/ files are 0600" \
+		[ "$modes" = "$(printf '600%.0s' $(seq 11))" ]
+	entries=$(cd "$P/0" && echo *)
+	if [ "$entries" = "filters preps weight" ]; then
+		ktap_test_pass "probes/<P>/ has only weight, preps/ and filters/"
+	else
+		ktap_test_fail "probes/<P>/ has only weight, preps/ and filters/ (has $entries)"
+	fi
+
+	echo /x > "$P/0/filters/0/path"
+	damon_write "$P/0/filters/0/path" "/a"
+	ktap_test_result "path keeps what was written, newline included" \
+		[ "$(od -An -c "$P/0/filters/0/path" | tr -d ' ')" = '/a\n\n' ]
+
+	echo 7 > "$P/0/weight"
+	if damon_write "$P/nr_probes" 4 &&
+	   [ "$(ls -d "$P"/[0-9]* | wc -l)" = 4 ] &&
+	   [ "$(cat "$P/0/weight")" = 0 ] && [ -d "$P/3/preps" ] &&
+	   [ "$(cat "$P/3/filters/nr_filters")" = 0 ]; then
+		ktap_test_pass "nr_probes 4 recreates the probes with defaults"
+	else
+		ktap_test_fail "nr_probes 4 recreates the probes with defaults"
+	fi
+	damon_expect_fail "nr_probes 5 is refused and keeps 4 probes" \
+		"$P/nr_probes" 5 "$EINVAL"
+	damon_write "$P/nr_probes" 0
+	ktap_test_result "nr_probes 0 removes every probe" [ ! -e "$P/0" ]
 }
 
 test_resizing() {
@@ -172,7 +266,7 @@ test_resizing() {
 damon_require_root
 damon_require_sysfs
 ktap_set_plan $(( ${#DEFAULTS[@]} / 2 + ${#ROUND_TRIPS[@]} / 3 + \
-		  ${#BAD[@]} / 3 + 8 ))
+		  ${#BAD[@]} / 3 + 8 + 6 ))
 
 damon_reset
 if ! stage_one_of_each; then
@@ -195,6 +289,7 @@ done
 ktap_test_result "refused resizes leave the directories" staged_tree_intact
 
 test_resizing
+test_probes
 damon_reset
 ktap_test_result "nr_kdamonds 0 removes every kdamond" \
 	[ ! -e "$DAMON_ADMIN/kdamonds/0" ]

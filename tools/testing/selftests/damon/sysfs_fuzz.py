@@ -392,7 +392,7 @@ ACTIONS = ('willneed', 'cold', 'pageout', 'hugepage', 'nohugepage',
 METRICS = ('user_input', 'some_mem_psi_us', 'node_mem_used_bp',
            'node_mem_free_bp', 'node_memcg_used_bp', 'node_memcg_free_bp',
            'active_mem_bp', 'inactive_mem_bp', 'node_eligible_mem_bp')
-CORE_TYPES = ('addr', 'target')
+CORE_TYPES = ('addr', 'target', 'probe_hits_wsum')
 OPS_TYPES = ('anon', 'active', 'memcg', 'young', 'hugepage_size',
              'unmapped')
 PROBE_TYPES = ('anon', 'memcg', 'pgidle_unset', 'pgidle_set',
@@ -408,6 +408,8 @@ ULONG_FILES = ('sample_us', 'aggr_us', 'update_us', 'access_bp', 'aggrs',
 # attrs-monitoring.md / sample-control.md companions.
 SYSFS_KINDS = [
     (r'(^|/)nr_contexts$', Nr(most=1)),
+    # attrs-monitoring.md §14.5.3, the [7.2] variant: refused at write time
+    (r'(^|/)nr_probes$', Nr(most=4)),
     (r'(^|/)nr_(kdamonds|targets|regions|schemes|goals|filters|dests|probes|'
      r'preps)$', Nr()),
     (r'^kdamonds/N/state$', Keyword(STATE_CMDS)),
@@ -1054,6 +1056,7 @@ NR = 'monitoring_attrs/nr_regions/'
 R = 'targets/0/regions/'
 S = 'schemes/0/'
 NONE_CG = '/damon-fuzz-no-such-cgroup'
+PR = 'monitoring_attrs/probes/'
 
 
 def refused(why, errs=(EINVAL,)):
@@ -1091,9 +1094,48 @@ QUOTA_100MS = [(S + 'quotas/bytes', 1 << 30),
                (S + 'quotas/reset_interval_ms', 100)]
 OFFLINE = accepted('usage.rst: a destination that is not an online node '
                    'receives nothing')
+
+
+def probe_filter(ftype, *more):
+    """One probe with one filter of ftype, and more (path, value)s."""
+    return [(PR + 'nr_probes', 1), (PR + '0/filters/nr_filters', 1),
+            (PR + '0/filters/0/type', ftype)] + list(more)
+
+
 # (description, ops, changes to base_config, on expectation, commit
 # expectation or None if not tried while running)
 CASES = [
+    # attrs-monitoring.md §14.5.8: probe errnos are returned unchanged
+    ('memcg probe filter without path', 'vaddr', probe_filter('memcg'),
+     refused('§14.5.8'), refused('§14.5.8')),
+    ('memcg probe filter of a missing cgroup', 'paddr',
+     probe_filter('memcg', (PR + '0/filters/0/path', NONE_CG)),
+     refused('§14.5.8'), refused('§14.5.8')),
+    ('memcg probe filter of the root cgroup', 'vaddr',
+     probe_filter('memcg', (PR + '0/filters/0/path', '/')),
+     accepted('§14.5.8'), accepted('§14.5.8')),
+    ('hugepage_size probe filter min above max', 'vaddr',
+     probe_filter('hugepage_size', (PR + '0/filters/0/min', 2 << 20),
+                  (PR + '0/filters/0/max', 4096)),
+     refused('§14.5.8'), refused('§14.5.8')),
+    ('probe weight with 300 samples per aggregation', 'vaddr',
+     [(PR + 'nr_probes', 1), (PR + '0/weight', 1),
+      (IV + 'sample_us', 1000), (IV + 'aggr_us', 300000)],
+     refused('§14.5.8'), refused('§14.5.8')),
+    ('probe weights whose sum overflows', 'paddr',
+     [(PR + 'nr_probes', 2), (PR + '0/weight', U32_MAX),
+      (PR + '1/weight', U32_MAX)],
+     refused('§14.5.8'), refused('§14.5.8')),
+    ('four probes with preps and a weight', 'paddr',
+     [(PR + 'nr_probes', 4), (PR + '0/weight', 1),
+      (PR + '1/preps/nr_preps', 2), (PR + '1/filters/nr_filters', 1),
+      (PR + '1/filters/0/type', 'pgidle_unset')],
+     accepted('§14.5.8'), accepted('§14.5.8')),
+    ('probe_hits_wsum DAMOS filter min above max', 'vaddr',
+     [(S + 'core_filters/nr_filters', 1),
+      (S + 'core_filters/0/type', 'probe_hits_wsum'),
+      (S + 'core_filters/0/min', 10), (S + 'core_filters/0/max', 9)],
+     refused('§14.5.10'), refused('§14.5.10')),
     ('aggr_us below sample_us', 'vaddr',
      [(IV + 'sample_us', 10000), (IV + 'aggr_us', 5000)],
      refused('§4.1'), refused('§4.1')),
