@@ -48,14 +48,32 @@ PAGEOUT = {"action": "pageout", "nr_accesses_min": 0, "nr_accesses_max": 0,
            "age_min": 10}
 
 
-def item(name, scenario, mib, phase_s, phases, damon=True, scheme=None):
+# Data-attribute probes (ours only: upstream 6.12 has none), all weight 0 so
+# that access monitoring runs as without them and only their own cost adds.
+# A memcg filter's path "@workload" stands for the workload's cgroup, which
+# only the guest knows.
+ANON = {"type": "anon", "matching": True, "allow": True}
+PROBES_1 = [{"weight": 0, "filters": [ANON]}]
+PROBES_4 = PROBES_1 + [
+    {"weight": 0, "filters": [{"type": "memcg", "matching": True, "allow": True,
+                               "path": "@workload"}]},
+    {"weight": 0, "filters": [{"type": "hugepage_size", "matching": True,
+                               "allow": True, "min": 4096, "max": 2097152}]},
+    {"weight": 0, "filters": []},      # no filter: a hit on every sample
+]
+
+
+def item(name, scenario, mib, phase_s, phases, damon=True, scheme=None,
+         probes=None):
     return {"name": name, "scenario": scenario, "mib": mib, "phase_s": phase_s,
-            "phases": phases, "damon": damon, "scheme": scheme}
+            "phases": phases, "damon": damon, "scheme": scheme, "probes": probes}
 
 
 def plan_items(mode):
     """The scenarios of one boot.  static-off must come before static (the
-    pair gives the workload slowdown)."""
+    pair gives the workload slowdown).  probes-1 and probes-4 are static
+    with probes added (static is their probes-0), right after it so that
+    the three run on a guest in the same state; upstream skips them."""
     if mode == "quick":
         ps, sizes, moving = 4, [1024, 2048], 6
     else:
@@ -63,6 +81,8 @@ def plan_items(mode):
     items = [
         item("static-off", "static", 256, ps, 2, damon=False),
         item("static", "static", 256, ps, 2),
+        item("probes-1", "static", 256, ps, 2, probes=PROBES_1),
+        item("probes-4", "static", 256, ps, 2, probes=PROBES_4),
         item("stairs", "stairs", 256, 3, moving),
         item("zigzag", "zigzag", 256, 3, moving),
         item("islands", "islands", 256, ps, 2),
