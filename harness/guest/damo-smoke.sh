@@ -97,6 +97,9 @@ else
 fi
 
 CG=/sys/fs/cgroup/damo_probes
+# a child cgroup has a memcg only if the root delegates the controller
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p $CG
 ( echo "$BASHPID" > $CG/cgroup.procs &&
   exec "$WORKLOAD" --mib 64 --phase-s 4 --phases 100 --tlb-refresh-ms 20 \
@@ -119,9 +122,12 @@ else
 	result report-probes FAIL "no probes installed or no probe hits reported"
 fi
 step stop-probes damo stop
+# the record is kept as perf wrote it: "damo report trace -i" parses that
+# (without -i it streams live events until killed)
 if (cd /tmp && step record-probes damo record "$wl" --probe \
-	--probe_filter allow anon --do_record damon_trace_events --timeout 6 &&
-    step report-trace damo report trace &&
+	--probe_filter allow anon --do_record damon_trace_events \
+	--output_type perf_data --timeout 6 &&
+    step report-trace timeout 300 damo report trace -i damon.data &&
     echo "$LAST_OUT" | grep -q damon_region_aggregated); then
 	result record-probes PASS
 else

@@ -10,6 +10,7 @@ ksft.finished().
 """
 
 import os
+import struct
 import sys
 
 sys.path.append(os.path.join(os.path.dirname(os.path.realpath(__file__)),
@@ -34,3 +35,32 @@ def write(path, val):
 def read(path):
     with open(path) as f:
         return f.read().strip()
+
+
+def frames(pid, start, end):
+    """Physical frame numbers behind [start, end) of process pid, from
+    /proc/<pid>/pagemap (pages not present are left out)."""
+    pfns = []
+    with open('/proc/%d/pagemap' % pid, 'rb') as f:
+        f.seek(start // PAGE * 8)
+        data = f.read((end - start) // PAGE * 8)
+    for (ent,) in struct.iter_unpack('<Q', data):
+        if ent >> 63 & 1:
+            pfns.append(ent & ((1 << 55) - 1))
+    return pfns
+
+
+def runs(pfns):
+    """Byte ranges of contiguous frames, each without its last page, so
+    that no two of them touch: DAMON never merges regions made of them."""
+    out = []
+    pfns = sorted(set(pfns))
+    start = prev = None
+    for p in pfns + [None]:
+        if p is not None and prev is not None and p == prev + 1:
+            prev = p
+            continue
+        if start is not None and prev > start:
+            out.append((start * PAGE, prev * PAGE))
+        start = prev = p
+    return out

@@ -25,11 +25,10 @@ almost none of the cold range's.
 """
 
 import os
-import struct
 import subprocess
 import time
 
-from _common import PAGE, ksft, read, skip_all, write
+from _common import PAGE, frames, ksft, read, runs, skip_all, write
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -43,31 +42,6 @@ ULONG_MAX = 2**64 - 1
 HOT_MIN, COLD_MAX = 0.5, 0.1
 
 
-def frames(pid, addr):
-    """Physical frame numbers behind [addr, addr + RANGE_SZ) of pid."""
-    pfns = []
-    with open('/proc/%d/pagemap' % pid, 'rb') as f:
-        f.seek(addr // PAGE * 8)
-        data = f.read(RANGE_SZ // PAGE * 8)
-    for (ent,) in struct.iter_unpack('<Q', data):
-        if ent >> 63 & 1:
-            pfns.append(ent & ((1 << 55) - 1))
-    return pfns
-
-
-def runs(pfns):
-    """Byte ranges of contiguous frames, each without its last page."""
-    out = []
-    pfns = sorted(set(pfns))
-    start = prev = None
-    for p in pfns + [None]:
-        if p is not None and prev is not None and p == prev + 1:
-            prev = p
-            continue
-        if start is not None and prev > start:
-            out.append((start * PAGE, prev * PAGE))
-        start = prev = p
-    return out
 
 
 def covered(ranges, regions):
@@ -150,8 +124,8 @@ def one_case(ops, backing):
             ksft.test_result_skip(desc)
             return
         if ops == 'paddr':
-            hot = runs(frames(proc.pid, HOT_ADDR))
-            cold = runs(frames(proc.pid, COLD_ADDR))
+            hot = runs(frames(proc.pid, HOT_ADDR, HOT_ADDR + RANGE_SZ))
+            cold = runs(frames(proc.pid, COLD_ADDR, COLD_ADDR + RANGE_SZ))
         else:
             hot = [(HOT_ADDR, HOT_ADDR + RANGE_SZ - PAGE)]
             cold = [(COLD_ADDR, COLD_ADDR + RANGE_SZ - PAGE)]
