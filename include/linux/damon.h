@@ -17,6 +17,7 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
@@ -36,9 +37,11 @@
 #define DAMON_MAX_PROBES	(4)
 
 struct damon_ctx;
+struct damon_report_key;
 struct damos;
 struct pid;
 struct task_struct;
+struct vm_fault;
 
 /**
  * struct damon_addr_range - A half-open address range.
@@ -226,6 +229,121 @@ struct damon_probe {
 	struct list_head preps;
 	struct list_head filters;
 	struct list_head list;
+};
+
+/**
+ * struct damon_primitives_enabled - Where a context's access samples come
+ * from.
+ * @page_table:	The Accessed bits of page-table entries (and PG_idle), as
+ *		read by &damon_operations->check_accesses.
+ * @page_fault:	Page-fault access reports: each sampled page is made
+ *		inaccessible, and its next access faults and is reported
+ *		with damon_report_access().
+ *
+ * Exactly one of the two must be set (damon_start() and damon_commit_ctx()
+ * refuse anything else with -EINVAL).
+ */
+struct damon_primitives_enabled {
+	bool page_table;
+	bool page_fault;
+};
+
+/**
+ * enum damon_sample_filter_type - What a sample filter tests in a report.
+ * @DAMON_FILTER_TYPE_CPUMASK:	The reporting CPU is in a set.
+ * @DAMON_FILTER_TYPE_THREADS:	The accessing thread is one of a list.
+ * @DAMON_FILTER_TYPE_WRITE:	The access was a write.
+ *
+ * The numeric values are ABI (read by debugging tools); never reorder.
+ */
+enum damon_sample_filter_type {
+	DAMON_FILTER_TYPE_CPUMASK,
+	DAMON_FILTER_TYPE_THREADS,
+	DAMON_FILTER_TYPE_WRITE,
+};
+
+/**
+ * struct damon_sample_filter - Decides whether an access report counts.
+ * @type:	What the filter tests.
+ * @matching:	Whether the filter is about the reports that pass the test
+ *		of @type (true) or those that fail it (false).
+ * @allow:	Whether the reports the filter is about count (true) or not.
+ * @cpumask:	The CPUs of a %DAMON_FILTER_TYPE_CPUMASK filter.
+ * @tid_arr:	The thread ids (init pid namespace) of a
+ *		%DAMON_FILTER_TYPE_THREADS filter; owned by the filter
+ *		(kfree()d with it).
+ * @nr_tids:	Number of entries of @tid_arr.
+ * @list:	Link in &damon_sample_control->sample_filters.
+ *
+ * A report counts only if every filter of its context lets it through: an
+ * @allow filter lets through exactly the reports it is about, a filter
+ * without @allow exactly those it is not about.  Filters act on access
+ * reports only; with the page-table primitive they are kept but unused.
+ */
+struct damon_sample_filter {
+	enum damon_sample_filter_type type;
+	bool matching;
+	bool allow;
+	union {
+		cpumask_t cpumask;
+		struct {
+			pid_t *tid_arr;
+			int nr_tids;
+		};
+	};
+	struct list_head list;
+};
+
+/**
+ * struct damon_sample_control - How a context takes its access samples.
+ * @primitives_enabled:	The source of the samples.
+ * @sample_filters:	Filters on access reports (struct
+ *			damon_sample_filter), in evaluation order.
+ *
+ * The remaining members are private to the DAMON core; the kdamond owns
+ * them.
+ *
+ * @faults_on:		The kdamond counts in the fault-report mode (and
+ *			holds a reference of the fault routing key).
+ * @next_report:	Sequence number of the first report it has not read.
+ * @nr_dropped:		Reports it lost because the report buffer was
+ *			overwritten before it read them.
+ * @keys:		Scratch space for the reports of one interval.
+ */
+struct damon_sample_control {
+	struct damon_primitives_enabled primitives_enabled;
+	struct list_head sample_filters;
+
+	bool faults_on;
+	u64 next_report;
+	unsigned long nr_dropped;
+	struct damon_report_key *keys;
+};
+
+/**
+ * struct damon_access_report - One access to memory, seen by some source.
+ * @paddr:	Physical address accessed (page-aligned for a page fault).
+ * @vaddr:	Virtual address accessed, in the address space of @tgid.
+ * @size:	Bytes the report is about (%PAGE_SIZE for a page fault);
+ *		DAMON counts the report for the region holding its start.
+ * @cpu:	The CPU that made (or handled) the access.
+ * @tid:	The accessing thread, init pid namespace (0 if unknown).
+ * @is_write:	Whether the access was a write.
+ *
+ * The remaining member is private: damon_report_page_fault() sets it.
+ *
+ * @tgid:	The process of @tid (0 if unknown): reports count for a
+ *		virtual-address target only if it is that process.
+ */
+struct damon_access_report {
+	unsigned long paddr;
+	unsigned long vaddr;
+	unsigned long size;
+	unsigned int cpu;
+	pid_t tid;
+	bool is_write;
+
+	pid_t tgid;
 };
 
 /**
@@ -617,6 +735,12 @@ enum damon_ops_id {
  * @apply_probes:	Attributes-only mode's @check_accesses: count the probe
  *			hits of every region's sample with damon_probes_hit(),
  *			leaving the access counters alone.
+ * @prepare_access_faults: The fault-report mode's @prepare_access_checks:
+ *			pick &damon_region->sampling_addr of every region and
+ *			make its page inaccessible, so that the next access
+ *			faults and is reported (damon_report_page_fault()).
+ *			Without it, the mode counts only reports of pages
+ *			armed by other contexts.
  * @get_scheme_score:	Return the priority (0..%DAMOS_MAX_SCORE) of a region
  *			for a scheme, honouring &damos_quota->weight_sz etc.
  * @apply_scheme:	Apply a scheme's action to a region, evaluating the
@@ -646,6 +770,7 @@ struct damon_operations {
 	unsigned int (*check_accesses)(struct damon_ctx *context);
 	void (*prep_probes)(struct damon_ctx *context);
 	void (*apply_probes)(struct damon_ctx *context);
+	void (*prepare_access_faults)(struct damon_ctx *context);
 
 	/* DAMOS */
 	int (*get_scheme_score)(struct damon_ctx *context,
@@ -781,6 +906,8 @@ struct damon_attrs {
  *			lets an idle kdamond wake up early.
  * @maybe_corrupted:	An update failed midway; the kdamond stops.
  * @ops:		The operation set in use.
+ * @sample_control:	Where access samples come from, and the filters of
+ *			access reports.
  * @adaptive_targets:	Targets (struct damon_target).
  * @probes:		Data-attribute probes (struct damon_probe), at most
  *			%DAMON_MAX_PROBES.
@@ -821,6 +948,7 @@ struct damon_ctx {
 	bool maybe_corrupted;
 
 	struct damon_operations ops;
+	struct damon_sample_control sample_control;
 	struct list_head adaptive_targets;
 	struct list_head probes;
 	unsigned int nr_probes;
@@ -905,7 +1033,8 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
  * damon_for_each_scheme(), damos_for_each_quota_goal(),
  * damos_for_each_core_filter(), damos_for_each_ops_filter(), and for the
  * probes damon_for_each_probe(), damon_for_each_filter() and
- * damon_for_each_prep(), each with
+ * damon_for_each_prep(), for the access-report filters
+ * damon_for_each_sample_filter(), each with
  * a ``_safe`` form that takes one more cursor and allows destroying the
  * entry at hand.  damon_for_each_region_from() continues a walk of a
  * target's regions from a given region on.  The caller must own the lists
@@ -953,6 +1082,10 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
 #define damon_for_each_prep(p, probe)	__damon_walk(p, &(probe)->preps)
 #define damon_for_each_prep_safe(p, next, probe)	\
 	__damon_walk_safe(p, next, &(probe)->preps)
+#define damon_for_each_sample_filter(f, ctrl)	\
+	__damon_walk(f, &(ctrl)->sample_filters)
+#define damon_for_each_sample_filter_safe(f, next, ctrl)	\
+	__damon_walk_safe(f, next, &(ctrl)->sample_filters)
 
 #ifdef CONFIG_DAMON
 
@@ -1049,6 +1182,16 @@ static inline unsigned int damon_nr_probes(const struct damon_ctx *ctx)
 	return ctx->nr_probes;
 }
 
+/* access-sample control (sample.c) */
+struct damon_sample_filter *
+damon_new_sample_filter(enum damon_sample_filter_type type, bool matching,
+			bool allow);
+void damon_add_sample_filter(struct damon_sample_control *ctrl,
+			     struct damon_sample_filter *f);
+void damon_free_sample_filter(struct damon_sample_filter *f);
+void damon_destroy_sample_filter(struct damon_sample_filter *f,
+				 struct damon_sample_control *ctrl);
+
 /* ===== Configuration ===== */
 
 /* operation sets (ops-registry.c) */
@@ -1133,9 +1276,37 @@ damon_set_region_system_rams_default(struct damon_target *t,
 }
 #endif
 
+/* ===== Access reports (sample.c), from any context but NMI ===== */
+
+void damon_report_access(struct damon_access_report *report);
+#ifdef CONFIG_MMU
+void damon_report_page_fault(struct vm_fault *vmf, bool huge_pmd);
+#endif
+
+/*
+ * Whether a NUMA-hinting-style (protnone) fault is DAMON's: some context
+ * armed pages for access reports, and NUMA balancing, which would otherwise
+ * own such faults, is off.  For mm/memory.c and mm/huge_memory.c.
+ */
+bool damon_wants_page_fault(void);
+
 #else /* CONFIG_DAMON */
 
 static inline bool damon_initialized(void)
+{
+	return false;
+}
+
+static inline void damon_report_access(struct damon_access_report *report)
+{
+}
+
+static inline void damon_report_page_fault(struct vm_fault *vmf,
+					   bool huge_pmd)
+{
+}
+
+static inline bool damon_wants_page_fault(void)
 {
 	return false;
 }

@@ -348,8 +348,9 @@ static void damon_keep_tuned_intervals(struct damon_attrs *new,
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.
- * Return: 0 on success; -EINVAL if @src's attrs or probes are invalid (see
- * damon_valid_probe_params()) or its target regions overlap once aligned
+ * Return: 0 on success; -EINVAL if @src's attrs, probes or sample control
+ * are invalid (see damon_valid_probe_params() and
+ * damon_valid_sample_control()) or its target regions overlap once aligned
  * to its min_region_sz (nothing changed);
  * -ENOMEM if an allocation failed midway, in which case @dst is
  * marked possibly corrupted and its kdamond, if any, stops.
@@ -369,6 +370,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	err = damon_valid_probe_params(src, &attrs);
 	if (err)
 		return err;
+	err = damon_valid_sample_control(&src->sample_control);
+	if (err)
+		return err;
 	damon_keep_tuned_intervals(&attrs, &dst->attrs);
 
 	dst->ops = src->ops;
@@ -376,7 +380,10 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	dst->min_region_sz = src->min_region_sz;
 	dst->pause = src->pause;
 	damon_apply_attrs(dst, &attrs);
-	err = damon_commit_targets(dst, src);
+	err = damon_commit_sample_control(&dst->sample_control,
+					  &src->sample_control);
+	if (!err)
+		err = damon_commit_targets(dst, src);
 	if (!err)
 		err = damon_commit_probes(dst, src);
 	if (!err)

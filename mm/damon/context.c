@@ -109,7 +109,8 @@ static const struct damon_attrs damon_default_attrs = {
  *
  * Defaults: 5 ms sampling, 100 ms aggregation and 60 s ops update
  * intervals, 10 to 1000 regions, address unit 1, minimum region size
- * %DAMON_MIN_REGION_SZ, no probes, and no operation set (id %NR_DAMON_OPS).
+ * %DAMON_MIN_REGION_SZ, no probes, access samples from page tables with no
+ * sample filter, and no operation set (id %NR_DAMON_OPS).
  *
  * Context: Process context; may sleep.
  * Return: The context, or NULL on allocation failure.
@@ -127,6 +128,11 @@ struct damon_ctx *damon_new_ctx(void)
 		.ops.id = NR_DAMON_OPS,
 		.adaptive_targets = LIST_HEAD_INIT(ctx->adaptive_targets),
 		.probes = LIST_HEAD_INIT(ctx->probes),
+		.sample_control = {
+			.primitives_enabled.page_table = true,
+			.sample_filters = LIST_HEAD_INIT(
+				ctx->sample_control.sample_filters),
+		},
 		.schemes = LIST_HEAD_INIT(ctx->schemes),
 		.call_controls = LIST_HEAD_INIT(ctx->call_controls),
 	};
@@ -158,6 +164,7 @@ void damon_free_ctx(struct damon_ctx *ctx)
 
 	damon_destroy_targets(ctx);
 	damon_destroy_probes(ctx);
+	damon_destroy_sample_filters(&ctx->sample_control);
 	damon_for_each_scheme_safe(s, next, ctx)
 		damon_destroy_scheme(s);
 	mutex_destroy(&ctx->kdamond_lock);

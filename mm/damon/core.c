@@ -238,19 +238,43 @@ static void kdamond_run_schemes(struct damon_ctx *ctx)
 	kdamond_walk_end(ctx);
 }
 
+/* The start of a sampling interval in the fault-report mode. */
+static void kdamond_prepare_faults(struct damon_ctx *ctx)
+{
+	if (ctx->ops.prepare_access_faults)
+		ctx->ops.prepare_access_faults(ctx);
+}
+
+/*
+ * The end of it: the reports give the accesses; the probes, which need no
+ * access check, still look at each region's sampled page.
+ */
+static unsigned int kdamond_check_faults(struct damon_ctx *ctx)
+{
+	unsigned int max_nr = damon_check_reports(ctx);
+
+	if (damon_nr_probes(ctx) && ctx->ops.apply_probes)
+		ctx->ops.apply_probes(ctx);
+	return max_nr;
+}
+
 /*
  * One sampling interval of monitoring.  In the attributes-only mode the
- * probes take the place of the access checks; otherwise check_accesses
- * counts the probe hits along with the accesses.
+ * probes take the place of the access checks; in the fault-report mode the
+ * access reports do; otherwise check_accesses counts the probe hits along
+ * with the accesses.
  */
 static void kdamond_sample_once(struct damon_ctx *ctx)
 {
 	bool attrs_only = ctx->probes_attrs_only;
+	bool faults = damon_sample_sync(ctx);
 	unsigned int max_nr = 0;
 
 	if (attrs_only) {
 		if (ctx->ops.prep_probes)
 			ctx->ops.prep_probes(ctx);
+	} else if (faults) {
+		kdamond_prepare_faults(ctx);
 	} else if (ctx->ops.prepare_access_checks) {
 		ctx->ops.prepare_access_checks(ctx);
 	}
@@ -258,6 +282,8 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 	if (attrs_only) {
 		if (ctx->ops.apply_probes)
 			ctx->ops.apply_probes(ctx);
+	} else if (faults) {
+		max_nr = kdamond_check_faults(ctx);
 	} else if (ctx->ops.check_accesses) {
 		max_nr = ctx->ops.check_accesses(ctx);
 	}
@@ -290,6 +316,7 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
  */
 static void kdamond_teardown(struct damon_ctx *ctx)
 {
+	damon_sample_stop(ctx);
 	damon_destroy_targets(ctx);
 
 	mutex_lock(&damon_lock);
@@ -364,6 +391,8 @@ static int damon_start_one(struct damon_ctx *ctx)
 		goto out;
 	}
 	err = damon_valid_probe_params(ctx, &ctx->attrs);
+	if (!err)
+		err = damon_valid_sample_control(&ctx->sample_control);
 	if (err)
 		goto out;
 	reinit_completion(&ctx->kdamond_started);
@@ -396,8 +425,9 @@ out:
  *
  * Context: Process context, sleeps.  Takes damon_lock and kdamond_lock.
  * Return: 0 on success; -EBUSY if exclusivity forbids starting or a context
- * is already running; -EINVAL if a context's probes are invalid (see
- * damon_valid_probe_params()); another negative errno if a kthread could
+ * is already running; -EINVAL if a context's probes or sample control are
+ * invalid (see damon_valid_probe_params() and damon_valid_sample_control());
+ * another negative errno if a kthread could
  * not be created.  On error the contexts before the failing one keep running.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)

@@ -81,6 +81,16 @@ unsigned int damon_probe_hits_wsum_max(struct damon_ctx *ctx);
 int damon_valid_probe_params(struct damon_ctx *ctx,
 			     const struct damon_attrs *attrs);
 
+/* ===== sample.c: access-sample control and access reports ===== */
+
+void damon_destroy_sample_filters(struct damon_sample_control *ctrl);
+int damon_valid_sample_control(const struct damon_sample_control *ctrl);
+int damon_commit_sample_control(struct damon_sample_control *dst,
+				const struct damon_sample_control *src);
+bool damon_sample_sync(struct damon_ctx *ctx);
+void damon_sample_stop(struct damon_ctx *ctx);
+unsigned int damon_check_reports(struct damon_ctx *ctx);
+
 /* ===== call.c: the kdamond's side of damon_call() and damos_walk() ===== */
 
 bool kdamond_run_calls(struct damon_ctx *ctx, bool cancel);
@@ -144,6 +154,8 @@ unsigned int damon_split_target_regions(struct damon_target *t,
 					unsigned int nr_samples,
 					unsigned long min_region_sz);
 unsigned long damon_total_nr_regions(struct damon_ctx *ctx);
+bool damon_sample_filters_pass(const struct damon_sample_control *ctrl,
+			       const struct damon_access_report *r);
 unsigned long damon_tuned_sample_us(const struct damon_intervals_goal *goal,
 				    unsigned long long nr_events,
 				    unsigned long long max_nr_events,

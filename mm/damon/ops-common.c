@@ -17,6 +17,7 @@
 #include <linux/pagemap.h>
 #include <linux/random.h>
 #include <linux/rmap.h>
+#include <asm/tlb.h>
 #include <kunit/visibility.h>
 
 #include "../internal.h"
@@ -312,10 +313,10 @@ static bool folio_walk_mappings(struct folio *folio,
 				bool (*rmap_one)(struct folio *folio,
 						 struct vm_area_struct *vma,
 						 unsigned long addr, void *arg),
-				bool *young)
+				void *arg)
 {
 	struct rmap_walk_control rwc = {
-		.arg = young,
+		.arg = arg,
 		.rmap_one = rmap_one,
 		.anon_lock = folio_lock_anon_vma_read,
 	};
@@ -367,6 +368,103 @@ bool damon_folio_young(struct folio *folio)
 		return true;
 	folio_walk_mappings(folio, folio_young_one, &young);
 	return young;
+}
+
+/* ===== Arming pages for access faults ===== */
+
+/*
+ * The VMAs whose pages may be made inaccessible for a fault: those NUMA
+ * balancing could scan too (accessible, not hugetlb, not raw PFN or I/O
+ * mappings).
+ */
+static bool damon_vma_armable(struct vm_area_struct *vma)
+{
+	return vma_is_accessible(vma) && !is_vm_hugetlb_page(vma) &&
+		!(vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP));
+}
+
+/* Whether @addr of @vma is mapped by a huge PMD, at the time of looking. */
+static bool damon_addr_pmd_mapped(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(vma->vm_mm, addr);
+
+	return pmd && pmd_trans_huge(pmdp_get_lockless(pmd));
+}
+
+/**
+ * damon_arm_page() - Make the page at an address fault at its next access.
+ * @vma:	The VMA of @addr; its mm's mmap_lock is held.
+ * @addr:	The address.
+ *
+ * The page-table entry mapping @addr becomes inaccessible (protnone, as a
+ * NUMA hinting entry, see %MM_CP_DAMON) and is flushed from the TLBs; the
+ * next access faults, and damon_report_page_fault() reports it while the
+ * fault restores the entry.  A huge PMD is armed whole rather than split.
+ * Nothing is done in VMAs NUMA balancing would not scan, nor on a kernel
+ * without %CONFIG_NUMA_BALANCING.
+ *
+ * Context: Process context, mmap_lock held (read is enough).  May sleep.
+ */
+void damon_arm_page(struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long start = addr & PAGE_MASK, end = start + PAGE_SIZE;
+	struct mmu_gather tlb;
+
+	if (!IS_ENABLED(CONFIG_NUMA_BALANCING))
+		return;
+	mmap_assert_locked(vma->vm_mm);
+	if (!damon_vma_armable(vma))
+		return;
+	if (damon_addr_pmd_mapped(vma, addr)) {
+		start = addr & HPAGE_PMD_MASK;
+		end = start + HPAGE_PMD_SIZE;
+		if (start < vma->vm_start || end > vma->vm_end)
+			return;
+	}
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	change_protection(&tlb, vma, start, end, MM_CP_DAMON);
+	tlb_finish_mmu(&tlb);
+}
+
+/*
+ * rmap_one of damon_folio_arm(): arm the mapping of the page *@arg (a pfn
+ * within @folio) in @vma.  The mmap_lock that change_protection() needs is
+ * only tried: it nests inside the rmap locks here, the reverse of the
+ * usual order, and a busy process just misses one sample.
+ */
+static bool folio_arm_one(struct folio *folio, struct vm_area_struct *vma,
+			  unsigned long addr, void *arg)
+{
+	unsigned long pfn = *(unsigned long *)arg;
+
+	if (!folio_test_ksm(folio))
+		addr = vma_address(vma, folio_pgoff(folio) +
+				   (pfn - folio_pfn(folio)), 1);
+	if (IS_ERR_VALUE(addr))
+		return true;
+	if (!mmap_read_trylock(vma->vm_mm))
+		return true;
+	damon_arm_page(vma, addr);
+	mmap_read_unlock(vma->vm_mm);
+	return true;
+}
+
+/**
+ * damon_folio_arm() - Make a page fault at its next access, wherever it is
+ *		       mapped.
+ * @folio:	The folio of the page, with a reference held.
+ * @pfn:	The page frame within @folio.
+ *
+ * See damon_arm_page(); mappings whose process holds its mmap_lock for
+ * writing, and file or KSM folios whose lock is taken, are skipped.
+ *
+ * Context: Process context; may take the folio lock and rmap locks.
+ */
+void damon_folio_arm(struct folio *folio, unsigned long pfn)
+{
+	if (IS_ENABLED(CONFIG_NUMA_BALANCING))
+		folio_walk_mappings(folio, folio_arm_one, &pfn);
 }
 
 /* ===== Ops-layer filters ===== */

@@ -35,6 +35,11 @@ bool damon_pmd_young(pmd_t pmd, struct vm_area_struct *vma,
 void damon_folio_mkold(struct folio *folio);
 bool damon_folio_young(struct folio *folio);
 
+/* ===== Arming pages for access faults (the page_fault primitive) ===== */
+
+void damon_arm_page(struct vm_area_struct *vma, unsigned long addr);
+void damon_folio_arm(struct folio *folio, unsigned long pfn);
+
 /* ===== Folio properties, for DAMOS and probe filters ===== */
 
 bool damon_folio_in_memcg(struct folio *folio, u64 memcg_id);

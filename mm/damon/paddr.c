@@ -80,6 +80,33 @@ static void damon_pa_prepare_access_checks(struct damon_ctx *ctx)
 }
 
 /*
+ * The fault-report mode: a new sample per region, armed through every
+ * mapping of its page (see damon_folio_arm()).  Pages no process maps
+ * cannot fault: they are never reported.
+ */
+static void damon_pa_prepare_access_faults(struct damon_ctx *ctx)
+{
+	unsigned long align = damon_pa_sampling_align(ctx);
+	struct damon_target *t;
+	struct damon_region *r;
+	struct folio *folio;
+	phys_addr_t paddr;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_pick_sampling_addr(r, align);
+			folio = damon_pa_get_folio(ctx, r->sampling_addr);
+			if (!folio)
+				continue;
+			paddr = (phys_addr_t)r->sampling_addr *
+				damon_pa_addr_unit(ctx);
+			damon_folio_arm(folio, PHYS_PFN(paddr));
+			folio_put(folio);
+		}
+	}
+}
+
+/*
  * Test @r's sampled page for access (if @access) and count it in the probes
  * (if @probes).  Free, offline, isolated or kernel memory has no folio we
  * can see: never accessed, and a NULL folio for the probes.
@@ -469,6 +496,7 @@ static int __init damon_pa_initcall(void)
 		.check_accesses = damon_pa_check_accesses,
 		.prep_probes = damon_pa_prep_probes,
 		.apply_probes = damon_pa_apply_probes,
+		.prepare_access_faults = damon_pa_prepare_access_faults,
 		.get_scheme_score = damon_scheme_score,
 		.apply_scheme = damon_pa_apply_scheme,
 	};

@@ -498,6 +498,36 @@ static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
 }
 
 /*
+ * The fault-report mode: a new sample per region, armed so that its next
+ * access faults (see damon_arm_page()).  mmap_lock is taken per region, as
+ * for the accessed-bit checks; each arming flushes one page from the TLBs.
+ */
+static void damon_va_prepare_access_faults(struct damon_ctx *ctx)
+{
+	struct vm_area_struct *vma;
+	struct damon_target *t;
+	struct damon_region *r;
+	struct mm_struct *mm;
+
+	damon_for_each_target(t, ctx) {
+		mm = damon_va_get_mm(t);
+		damon_for_each_region(r, t) {
+			r->sampling_addr = damon_pick_sampling_addr(r,
+								    PAGE_SIZE);
+			if (!mm)
+				continue;
+			mmap_read_lock(mm);
+			vma = vma_lookup(mm, r->sampling_addr);
+			if (vma)
+				damon_arm_page(vma, r->sampling_addr);
+			mmap_read_unlock(mm);
+		}
+		if (mm)
+			mmput(mm);
+	}
+}
+
+/*
  * Walk to @r's sampled page of @mm (NULL: the process is gone) and tell
  * whether it was accessed; with @probes, count the sample in the probes too
  * (a NULL folio if no page is mapped there).
@@ -839,6 +869,7 @@ static int __init damon_va_initcall(void)
 		.check_accesses = damon_va_check_accesses,
 		.prep_probes = damon_va_prep_probes,
 		.apply_probes = damon_va_apply_probes,
+		.prepare_access_faults = damon_va_prepare_access_faults,
 		.get_scheme_score = damon_scheme_score,
 		.apply_scheme = damon_va_apply_scheme,
 		.target_valid = damon_va_target_valid,
