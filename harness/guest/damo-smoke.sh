@@ -89,8 +89,14 @@ if step features-probes damo features supported; then
 	for f in $PROBE_FEATURES; do
 		echo "$LAST_OUT" | grep -qx "$f" || missing="$missing $f"
 	done
+	# what may stay unsupported: the debugfs interface and two damon/next
+	# hacks (never to be created), and sample control (issue 16)
 	step features-unsupported damo features unsupported
-	[ -z "$missing" ] && result features-probes PASS ||
+	missing="$missing $(echo "$LAST_OUT" | grep -E '^[a-z]+/' |
+		grep -vxE 'debugfs/.*|interface/damon_debugfs|sysfs/damos_quota_goal_complement|sysfs/ops_attrs|sysfs/damon_sample_control' |
+		tr '\n' ' ')"
+	missing=${missing%% }
+	[ -z "${missing// /}" ] && result features-probes PASS ||
 		result features-probes FAIL "not supported:$missing"
 else
 	result features-probes FAIL "damo features failed"
