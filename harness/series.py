@@ -25,8 +25,9 @@ Documentation/mm/damon/design.rst bottom-up: no object calls one that comes
 later.
 
 Every file of the overlay must belong to exactly one step, or `make` fails.
-Patches in patches/ (changes outside DAMON's paths) are applied last with
-`git am`; they must be mbox files with a commit message.
+Patches in patches/ (changes outside DAMON's paths) are applied with `git
+am` right after the step that names them (the one whose code they call), or
+last if none does; they must be mbox files with a commit message.
 """
 
 import argparse
@@ -65,9 +66,14 @@ NOT_IN_TREE = {"MAINTAINERS.damon"}
 
 
 class Step:
-    def __init__(self, subject, body, files, kconfig=()):
+    """One patch of the series: files copied from this repository, the
+    Kconfig symbols it introduces, and the patches/ files (changes outside
+    DAMON's paths) that go in right after it because they need it."""
+
+    def __init__(self, subject, body, files, kconfig=(), patches=()):
         self.subject, self.body = subject, body.strip("\n")
         self.files, self.kconfig = files, list(kconfig)
+        self.patches = list(patches)
 
 
 STEPS = [
@@ -107,6 +113,22 @@ and aging on weighted hits instead of accesses).
 The helpers take no lock: the caller owns the target, which is the
 kdamond while it runs.
 """, ["mm/damon/regions.c", "mm/damon/probes.c", "mm/damon/internal.h"]),
+    Step("mm/damon: add access-sample control and page-fault access reports", """
+A context may take its access samples from page faults instead of
+Accessed bits, which tells what the bits cannot: whether an access was a
+write, and which CPU and thread made it.  Add the sample filters (CPU
+mask, threads, write; a report counts only if every filter lets it
+through), their validation and online update, damon_report_access() with
+the bounded ring that reports wait in (never blocking the fault path;
+each kdamond reads every report once and counts what it lost), and the
+per-interval counting of reports into regions.
+
+The two patches that follow, outside mm/damon/, let DAMON arm pages
+(MM_CP_DAMON) and hand it the faults of armed pages while NUMA balancing
+is off.
+""", ["mm/damon/sample.c"],
+         patches=["0001-mm-mprotect-add-MM_CP_DAMON-a-protection-change-for-.patch",
+                  "0002-mm-hand-protnone-faults-to-DAMON-when-it-armed-pages.patch"]),
     Step("mm/damon: add the tracepoints", """
 Add the damon trace system: damon_aggregated (every region at each
 aggregation interval), damon_region_aggregated (the same with the probe
@@ -537,6 +559,11 @@ sysfs tree, the module parameters and the tracepoint formats.
 """.strip("\n"), date)
 
 
+def git_am(git_tree, name, date):
+    run(["git", "-C", git_tree, "am", "-q",
+         os.path.join(REPO, "patches", name)], env=commit_env(date))
+
+
 def make_series(a):
     steps = assign_steps()
     git_tree = os.path.join(SERIES, "git")
@@ -573,12 +600,19 @@ def make_series(a):
                 open(full, "w").write(pristine)
         write_maintainers(git_tree)
         commit(git_tree, st.subject, st.body, date)
+        for p in st.patches:
+            git_am(git_tree, p, date)
+    claimed = {p for st, _ in steps for p in st.patches}
     patches = sorted(p for p in os.listdir(os.path.join(REPO, "patches"))
                      if p.endswith(".patch")) if os.path.isdir(
                          os.path.join(REPO, "patches")) else []
+    missing = claimed - set(patches)
+    if missing:
+        raise SystemExit("series: steps name missing patches: %s" %
+                         " ".join(sorted(missing)))
     for p in patches:
-        run(["git", "-C", git_tree, "am", "-q", os.path.join(REPO, "patches", p)],
-            env=commit_env(date))
+        if p not in claimed:
+            git_am(git_tree, p, date)
     out = os.path.join(SERIES, "patches")
     shutil.rmtree(out, ignore_errors=True)
     git(git_tree, "format-patch", "-q", "--cover-letter", "--thread",

@@ -416,7 +416,8 @@ void damon_arm_page(struct vm_area_struct *vma, unsigned long addr)
 	mmap_assert_locked(vma->vm_mm);
 	if (!damon_vma_armable(vma))
 		return;
-	if (damon_addr_pmd_mapped(vma, addr)) {
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	    damon_addr_pmd_mapped(vma, addr)) {
 		start = addr & HPAGE_PMD_MASK;
 		end = start + HPAGE_PMD_SIZE;
 		if (start < vma->vm_start || end > vma->vm_end)
