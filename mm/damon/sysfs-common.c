@@ -5,6 +5,7 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -88,6 +89,94 @@ int damon_sysfs_parse(const struct damon_sysfs_field *f, const char *buf,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(damon_sysfs_parse);
+
+/**
+ * damon_sysfs_parse_ints() - Parse a list of integers as get_options() does.
+ * @buf:	NUL-terminated user input.
+ * @vals:	Where to store the integers, or NULL to only count them.
+ * @max:	Most integers accepted.
+ *
+ * The syntax is that of get_options(): integers, each with the C prefixes
+ * (``0x``, ``0``) and an optional minus sign, separated by commas; ``a-b``
+ * stands for a, a+1, ..., b (nothing if b < a); parsing stops quietly at
+ * the first thing that is neither (a space, a newline, garbage).  Unlike
+ * get_options() it counts in a way a huge range cannot overflow.
+ *
+ * Context: Any context.
+ * Return: The number of integers (0 if @buf starts with none), or -E2BIG if
+ * there are more than @max.
+ */
+int damon_sysfs_parse_ints(const char *buf, int *vals, int max)
+{
+	char *s = (char *)buf, *u;
+	int nr = 0, v, upper, res;
+
+	for (;;) {
+		res = get_option(&s, &v);
+		if (!res)
+			break;
+		if (res == 3) {
+			/* @s is at the '-' of "v-upper": add v..upper-1 */
+			u = s + 1;
+			upper = 0;
+			get_option(&u, &upper);
+			if (upper < v)
+				break;
+			if ((s64)upper - v > max - nr)
+				return -E2BIG;
+			for (; v < upper; v++, nr++) {
+				if (vals)
+					vals[nr] = v;
+			}
+			/* upper itself is the next integer */
+			s++;
+			continue;
+		}
+		if (nr == max)
+			return -E2BIG;
+		if (vals)
+			vals[nr] = v;
+		nr++;
+		if (res == 1)
+			break;
+	}
+	return nr;
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_sysfs_parse_ints);
+
+/**
+ * damon_sysfs_format_ints() - Print a list of integers.
+ * @buf:	Output buffer.
+ * @size:	Size of @buf, at least 2.
+ * @vals:	The integers.
+ * @nr:		Number of @vals.
+ *
+ * The integers in decimal, separated by commas, then a newline.  Those that
+ * would not fit in @size with the newline and the NUL are left out, so that
+ * a list longer than a page is shown cut, not overflowing.
+ *
+ * Context: Any context.
+ * Return: The length of the text in @buf, without the NUL.
+ */
+size_t damon_sysfs_format_ints(char *buf, size_t size, const int *vals,
+			       int nr)
+{
+	char num[16];
+	size_t len = 0;
+	int i, n;
+
+	for (i = 0; i < nr; i++) {
+		n = scnprintf(num, sizeof(num), "%s%d", i ? "," : "", vals[i]);
+		if (len + n + 2 > size)
+			break;
+		memcpy(buf + len, num, n);
+		len += n;
+	}
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(damon_sysfs_format_ints);
 
 /* ===== Field files ===== */
 

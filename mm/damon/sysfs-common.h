@@ -158,6 +158,9 @@ int damon_sysfs_parse(const struct damon_sysfs_field *f, const char *buf,
 		      unsigned long *val);
 int damon_sysfs_keyword(const char * const *names, unsigned int nr_names,
 			const char *buf);
+int damon_sysfs_parse_ints(const char *buf, int *vals, int max);
+size_t damon_sysfs_format_ints(char *buf, size_t size, const int *vals,
+			       int nr);
 
 struct damon_sysfs_dir *damon_sysfs_dir_new(struct kobject *parent_kobj,
 					    struct damon_sysfs_dir *parent,

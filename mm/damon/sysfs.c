@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DAMON sysfs interface: admin/, kdamonds/, contexts/, monitoring_attrs/
- * (with the data-attribute probes/), targets/ and regions/, and the kdamond
- * "state" commands.
+ * (with the data-attribute probes/ and the access-sample control sample/),
+ * targets/ and regions/, and the kdamond "state" commands.
  *
  * Files only stage values.  "on" builds a fresh damon_ctx from them and
  * starts it; "commit" builds one and hands it to the running kdamond with
@@ -12,6 +12,7 @@
  * holding damon_sysfs_lock, so that the directories it fills cannot go away.
  */
 
+#include <linux/cpumask.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/pid.h>
@@ -71,12 +72,43 @@ struct damon_sysfs_probe {
 	unsigned int weight;
 };
 
+/* monitoring_attrs/sample/primitives/ */
+struct damon_sysfs_primitives {
+	struct damon_sysfs_dir dir;
+	bool page_table;
+	bool page_fault;
+};
+
+/*
+ * monitoring_attrs/sample/filters/<F>/
+ *
+ * @cpumask, @tid_arr and @nr_tids are protected by damon_sysfs_lock;
+ * @tid_arr is NULL (and @nr_tids 0) until tid_arr is written.
+ */
+struct damon_sysfs_sample_filter {
+	struct damon_sysfs_dir dir;
+	int type;
+	bool matching;
+	bool allow;
+	cpumask_t cpumask;
+	pid_t *tid_arr;
+	int nr_tids;
+};
+
+/* monitoring_attrs/sample/ */
+struct damon_sysfs_sample {
+	struct damon_sysfs_dir dir;
+	struct damon_sysfs_dir *primitives;
+	struct damon_sysfs_dir *filters;
+};
+
 /* monitoring_attrs/ */
 struct damon_sysfs_attrs {
 	struct damon_sysfs_dir dir;
 	struct damon_sysfs_dir *intervals;
 	struct damon_sysfs_dir *nr_regions;
 	struct damon_sysfs_dir *probes;
+	struct damon_sysfs_dir *sample;
 };
 
 /* targets/<T>/regions/<R>/ */
@@ -152,6 +184,21 @@ static const char * const prep_action_names[] = {
 };
 
 static_assert(ARRAY_SIZE(prep_action_names) == DAMON_PREP_SET_PGIDLE + 1);
+
+static const char * const sample_filter_type_names[] = {
+	[DAMON_FILTER_TYPE_CPUMASK] = "cpumask",
+	[DAMON_FILTER_TYPE_THREADS] = "threads",
+	[DAMON_FILTER_TYPE_WRITE] = "write",
+};
+
+static_assert(ARRAY_SIZE(sample_filter_type_names) ==
+	      DAMON_FILTER_TYPE_WRITE + 1);
+
+/*
+ * Most thread ids a threads sample filter takes: a few pages for the list
+ * and its copy in the context, whatever range a user writes.
+ */
+#define DAMON_SYSFS_MAX_TIDS	4096
 
 /* ===== Directory types ===== */
 
@@ -255,6 +302,145 @@ static struct damon_sysfs_field probes_files[] = {
 DAMON_SYSFS_DIR_TYPE(probes_type, struct damon_sysfs_dir, probes_files,
 		     .elem_type = &probe_type, .max_nr = DAMON_MAX_PROBES);
 
+static struct damon_sysfs_field primitives_files[] = {
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_primitives, page_table,
+			      .dflt = true),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_primitives, page_fault),
+};
+
+DAMON_SYSFS_DIR_TYPE(primitives_type, struct damon_sysfs_primitives,
+		     primitives_files);
+
+static struct damon_sysfs_sample_filter *
+to_sample_filter(struct kobject *kobj)
+{
+	return container_of(to_damon_sysfs_dir(kobj),
+			    struct damon_sysfs_sample_filter, dir);
+}
+
+static ssize_t sample_cpumask_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct damon_sysfs_sample_filter *sf = to_sample_filter(kobj);
+	ssize_t ret;
+
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	ret = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&sf->cpumask));
+	mutex_unlock(&damon_sysfs_lock);
+	return ret;
+}
+
+/* The kernel's CPU list syntax; a refused list leaves the old mask. */
+static ssize_t sample_cpumask_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct damon_sysfs_sample_filter *sf = to_sample_filter(kobj);
+	cpumask_var_t mask;
+	int err;
+
+	if (!alloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	err = cpulist_parse(buf, mask);
+	if (!err) {
+		if (mutex_trylock(&damon_sysfs_lock)) {
+			cpumask_copy(&sf->cpumask, mask);
+			mutex_unlock(&damon_sysfs_lock);
+		} else {
+			err = -EBUSY;
+		}
+	}
+	free_cpumask_var(mask);
+	return err ? err : count;
+}
+
+static ssize_t sample_tid_arr_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct damon_sysfs_sample_filter *sf = to_sample_filter(kobj);
+	size_t len;
+
+	if (!mutex_trylock(&damon_sysfs_lock))
+		return -EBUSY;
+	len = damon_sysfs_format_ints(buf, PAGE_SIZE, sf->tid_arr,
+				      sf->nr_tids);
+	mutex_unlock(&damon_sysfs_lock);
+	return len;
+}
+
+/*
+ * A list of integers as get_options() reads them; it replaces the whole
+ * list.  Input without any integer is -ENOENT.
+ */
+static ssize_t sample_tid_arr_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct damon_sysfs_sample_filter *sf = to_sample_filter(kobj);
+	pid_t *tids;
+	int nr;
+
+	nr = damon_sysfs_parse_ints(buf, NULL, DAMON_SYSFS_MAX_TIDS);
+	if (nr < 0)
+		return -ENOMEM;
+	if (!nr)
+		return -ENOENT;
+	tids = kmalloc_array(nr, sizeof(*tids), GFP_KERNEL);
+	if (!tids)
+		return -ENOMEM;
+	damon_sysfs_parse_ints(buf, tids, nr);
+	if (!mutex_trylock(&damon_sysfs_lock)) {
+		kfree(tids);
+		return -EBUSY;
+	}
+	swap(sf->tid_arr, tids);
+	sf->nr_tids = nr;
+	mutex_unlock(&damon_sysfs_lock);
+	kfree(tids);
+	return count;
+}
+
+static struct damon_sysfs_field sample_filter_files[] = {
+	DAMON_SYSFS_KEYWORD_FILE(struct damon_sysfs_sample_filter, type,
+				 sample_filter_type_names,
+				 .dflt = DAMON_FILTER_TYPE_CPUMASK),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_sample_filter, matching),
+	DAMON_SYSFS_BOOL_FILE(struct damon_sysfs_sample_filter, allow),
+	DAMON_SYSFS_CUSTOM_FILE(__ATTR(cpumask, 0600, sample_cpumask_show,
+				       sample_cpumask_store)),
+	DAMON_SYSFS_CUSTOM_FILE(__ATTR(tid_arr, 0600, sample_tid_arr_show,
+				       sample_tid_arr_store)),
+};
+
+static void sample_filter_release(struct damon_sysfs_dir *dir)
+{
+	kfree(container_of(dir, struct damon_sysfs_sample_filter,
+			   dir)->tid_arr);
+}
+
+DAMON_SYSFS_DIR_TYPE(sample_filter_type, struct damon_sysfs_sample_filter,
+		     sample_filter_files, .release = sample_filter_release);
+
+static struct damon_sysfs_field sample_filters_files[] = {
+	DAMON_SYSFS_NR_FILE(nr_filters),
+};
+
+DAMON_SYSFS_DIR_TYPE(sample_filters_type, struct damon_sysfs_dir,
+		     sample_filters_files, .elem_type = &sample_filter_type);
+
+/* primitives/ before filters/, the order damo writes them in */
+static const struct damon_sysfs_subdir sample_subdirs[] = {
+	DAMON_SYSFS_SUBDIR("primitives", primitives_type,
+			   struct damon_sysfs_sample, primitives),
+	DAMON_SYSFS_SUBDIR("filters", sample_filters_type,
+			   struct damon_sysfs_sample, filters),
+	{},
+};
+
+DAMON_SYSFS_BARE_DIR_TYPE(sample_type, struct damon_sysfs_sample,
+			  .subdirs = sample_subdirs);
+
 static const struct damon_sysfs_subdir attrs_subdirs[] = {
 	DAMON_SYSFS_SUBDIR("intervals", intervals_type,
 			   struct damon_sysfs_attrs, intervals),
@@ -262,6 +448,8 @@ static const struct damon_sysfs_subdir attrs_subdirs[] = {
 			   struct damon_sysfs_attrs, nr_regions),
 	DAMON_SYSFS_SUBDIR("probes", probes_type, struct damon_sysfs_attrs,
 			   probes),
+	DAMON_SYSFS_SUBDIR("sample", sample_type, struct damon_sysfs_attrs,
+			   sample),
 	{},
 };
 
@@ -478,6 +666,70 @@ static int add_probes(struct damon_ctx *ctx, struct damon_sysfs_dir *dir)
 	return 0;
 }
 
+static int add_sample_filter(struct damon_sample_control *ctrl,
+			     struct damon_sysfs_sample_filter *sf)
+{
+	struct damon_sample_filter *f;
+
+	f = damon_new_sample_filter(READ_ONCE(sf->type),
+				    READ_ONCE(sf->matching),
+				    READ_ONCE(sf->allow));
+	if (!f)
+		return -ENOMEM;
+	switch (f->type) {
+	case DAMON_FILTER_TYPE_CPUMASK:
+		cpumask_copy(&f->cpumask, &sf->cpumask);
+		break;
+	case DAMON_FILTER_TYPE_THREADS:
+		/* without tids it is refused by damon_start() and the commit */
+		if (!sf->nr_tids)
+			break;
+		f->tid_arr = kmemdup_array(sf->tid_arr, sf->nr_tids,
+					   sizeof(*sf->tid_arr), GFP_KERNEL);
+		if (!f->tid_arr) {
+			damon_free_sample_filter(f);
+			return -ENOMEM;
+		}
+		f->nr_tids = sf->nr_tids;
+		break;
+	case DAMON_FILTER_TYPE_WRITE:
+		break;
+	}
+	damon_add_sample_filter(ctrl, f);
+	return 0;
+}
+
+/*
+ * Stage the access-sample control: the primitives, and one sample filter
+ * per filters/<F>, in order, with its argument.  Which combinations may run
+ * is checked by damon_start() and damon_commit_ctx().
+ */
+static int add_sample_control(struct damon_ctx *ctx,
+			      struct damon_sysfs_dir *dir)
+{
+	struct damon_sysfs_attrs *sa = container_of(dir,
+			struct damon_sysfs_attrs, dir);
+	struct damon_sysfs_sample *ss = container_of(sa->sample,
+			struct damon_sysfs_sample, dir);
+	struct damon_sysfs_primitives *sp = container_of(ss->primitives,
+			struct damon_sysfs_primitives, dir);
+	struct damon_sample_control *ctrl = &ctx->sample_control;
+	struct damon_sysfs_dir *filters = ss->filters;
+	struct damon_sysfs_sample_filter *sf;
+	int i, err;
+
+	ctrl->primitives_enabled.page_table = READ_ONCE(sp->page_table);
+	ctrl->primitives_enabled.page_fault = READ_ONCE(sp->page_fault);
+	for (i = 0; i < filters->nr; i++) {
+		sf = damon_sysfs_elem(filters, i,
+				      struct damon_sysfs_sample_filter);
+		err = add_sample_filter(ctrl, sf);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int set_regions(struct damon_ctx *ctx, struct damon_target *t,
 		       struct damon_sysfs_dir *regions)
 {
@@ -564,6 +816,9 @@ static struct damon_ctx *build_ctx(struct damon_sysfs_context *c)
 	ctx->pause = READ_ONCE(c->pause);
 	stage_attrs(ctx, c->attrs);
 	err = add_probes(ctx, c->attrs);
+	if (err)
+		goto fail;
+	err = add_sample_control(ctx, c->attrs);
 	if (err)
 		goto fail;
 	err = add_targets(ctx, c->targets);
