@@ -7,7 +7,8 @@
    covered too) and walked.  Every writable file gets a battery of
    malformed, boundary and near-miss inputs.  A model of the parsers the
    ABI names (kstrto*() with base 0, kstrtobool(), sysfs_streq() keywords,
-   nr_* arrays, raw strings; kernfs hands store() at most one page) says
+   nr_* arrays, raw strings, the kernel's CPU lists, get_options() integer
+   lists; kernfs hands store() at most one page) says
    which inputs are valid.  An invalid input must fail with the ABI's errno
    and change nothing: not the file, not its siblings, not the tree's set
    of paths.  A valid one must read back as parsed, and is then undone.
@@ -67,6 +68,7 @@ NR_HUGE = 1 << 24
 MAX_DIAG = 6
 
 EINVAL, ERANGE, ENOMEM = errno.EINVAL, errno.ERANGE, errno.ENOMEM
+EOVERFLOW = errno.EOVERFLOW
 EBUSY, EACCES, ENOENT = errno.EBUSY, errno.EACCES, errno.ENOENT
 
 started = time.monotonic()
@@ -373,6 +375,202 @@ class String:
         return Outcome(value=kernel_str(data).rstrip(b'\n'))
 
 
+# the kernel's isspace()
+SPACES = b' \t\n\v\f\r\xa0'
+
+
+def nr_cpumask_bits():
+    """nr_cpu_ids: the highest possible CPU plus one."""
+    with open('/sys/devices/system/cpu/possible') as f:
+        return int(re.split('[-,]', f.read().strip())[-1]) + 1
+
+
+def cpulist_format(cpus):
+    """A set of CPUs as %*pbl prints it: 0-3,5."""
+    out, cpus = [], sorted(cpus)
+    i = 0
+    while i < len(cpus):
+        j = i
+        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
+            j += 1
+        out.append(str(cpus[i]) if i == j else '%d-%d' % (cpus[i], cpus[j]))
+        i = j + 1
+    return ','.join(out).encode()
+
+
+def bitmap_parselist(s, nbits):
+    """The kernel's CPU list parser (cpulist_parse()): the set of CPUs, or
+    Invalid(EINVAL / ERANGE / EOVERFLOW)."""
+    last = nbits - 1
+
+    def at(i):
+        return s[i:i + 1]
+
+    def end_of_str(i):
+        return at(i) in (b'', b'\n')
+
+    def end_of_region(i):
+        return end_of_str(i) or at(i) in [bytes([c]) for c in SPACES + b',']
+
+    def num(i):
+        if at(i) == b'N':
+            return last, i + 1
+        j = i
+        while at(j) and at(j) in b'0123456789':
+            j += 1
+        if j == i:
+            raise Invalid(EINVAL)
+        if int(s[i:j]) > U32_MAX:
+            raise Invalid(EOVERFLOW)
+        return int(s[i:j]), j
+
+    cpus = set()
+    i = 0
+    while True:
+        while at(i) and at(i) in [bytes([c]) for c in SPACES + b',']:
+            i += 1
+        if end_of_str(i):
+            return cpus
+        pattern = True
+        if s[i:i + 3].lower() == b'all':
+            start, end, i = 0, last, i + 3
+        else:
+            start, i = num(i)
+            end = start
+            if end_of_region(i):
+                pattern = False
+            elif at(i) != b'-':
+                raise Invalid(EINVAL)
+            else:
+                end, i = num(i + 1)
+        if pattern and end_of_region(i):
+            pattern = False
+        if pattern:
+            if at(i) != b':':
+                raise Invalid(EINVAL)
+            off, i = num(i + 1)
+            if at(i) != b'/':
+                raise Invalid(EINVAL)
+            group, i = num(i + 1)
+        else:
+            # unsigned int: the group of CPU 2^32-1 wraps to 0, EINVAL
+            off = group = (end + 1) & U32_MAX
+        if start > end or group == 0 or off > group:
+            raise Invalid(EINVAL)
+        if end >= nbits:
+            raise Invalid(ERANGE)
+        for a in range(start, end + 1, group):
+            cpus.update(range(a, min(a + off, end + 1)))
+        if not pattern and end_of_str(i):
+            return cpus
+
+
+class Cpulist:
+    """sample/filters/<F>/cpumask (sample-control.md §3): the kernel's CPU
+    list syntax up to nr_cpumask_bits, printed in range form."""
+    name = 'cpulist'
+
+    def __init__(self):
+        self.nbits = None
+
+    def expect(self, data):
+        if self.nbits is None:
+            self.nbits = nr_cpumask_bits()
+        try:
+            cpus = bitmap_parselist(kernel_str(data), self.nbits)
+        except Invalid as e:
+            return Outcome({e.err})
+        return Outcome(value=cpulist_format(cpus))
+
+
+def to_int32(v):
+    v &= U32_MAX
+    return v - (1 << 32) if v > INT_MAX else v
+
+
+def simple_strtoull(s, i):
+    """(value modulo 2^64, index after the digits), base auto-detected."""
+    base = 10
+    if s[i:i + 1] == b'0':
+        base = 8
+        if s[i + 1:i + 2] in (b'x', b'X') and s[i + 2:i + 3] and \
+                chr(s[i + 2]) in string.hexdigits:
+            base, i = 16, i + 2
+    v = 0
+    while i < len(s) and chr(s[i]) in string.hexdigits and \
+            int(chr(s[i]), 16) < base:
+        v = (v * base + int(chr(s[i]), 16)) & U64_MAX
+        i += 1
+    return v, i
+
+
+def get_option(s, i):
+    """(result as get_option() returns it, value, next index)."""
+    if i >= len(s):
+        return 0, 0, i
+    neg = s[i:i + 1] == b'-'
+    cur = i + 1 if neg else i
+    v, j = simple_strtoull(s, cur)
+    v = to_int32(-v if neg else v)
+    if j == cur:
+        return 0, v, j
+    if s[j:j + 1] == b',':
+        return 2, v, j + 1
+    if s[j:j + 1] == b'-':
+        return 3, v, j
+    return 1, v, j
+
+
+MAX_TIDS = 4096
+
+
+def int_list(s):
+    """get_options()'s integers, or Invalid(ENOMEM) beyond MAX_TIDS."""
+    vals, i = [], 0
+    while True:
+        res, v, i = get_option(s, i)
+        if not res:
+            break
+        if res == 3:
+            _, upper, _ = get_option(s, i + 1)
+            if upper < v:
+                break
+            if upper - v + len(vals) > MAX_TIDS:
+                raise Invalid(ENOMEM)
+            vals += range(v, upper)
+            i += 1
+            continue
+        if len(vals) == MAX_TIDS:
+            raise Invalid(ENOMEM)
+        vals.append(v)
+        if res == 1:
+            break
+    return vals
+
+
+class IntList:
+    """sample/filters/<F>/tid_arr (sample-control.md §3): integers as
+    get_options() reads them; none at all is ENOENT; printed joined by
+    commas."""
+    name = 'int list'
+
+    def expect(self, data):
+        try:
+            vals = int_list(kernel_str(data))
+        except Invalid as e:
+            return Outcome({e.err})
+        if not vals:
+            return Outcome({ENOENT})
+        # what does not fit in a page with the newline is left out
+        out = b''
+        for i, v in enumerate(vals):
+            num = b'%s%d' % (b',' if i else b'', v)
+            if len(out) + len(num) + 2 > PAGE:
+                break
+            out += num
+        return Outcome(value=out)
+
+
 class Unknown:
     """A file the ABI documents nowhere: anything but a splat or a side
     effect goes."""
@@ -430,6 +628,8 @@ SYSFS_KINDS = [
     (r'/ops_filters/N/type$', Keyword(OPS_TYPES, refused=CORE_TYPES)),
     (r'/schemes/N/filters/N/type$', Keyword(CORE_TYPES + OPS_TYPES)),
     (r'/sample/filters/N/type$', Keyword(('cpumask', 'threads', 'write'))),
+    (r'/sample/filters/N/cpumask$', Cpulist()),
+    (r'/sample/filters/N/tid_arr$', IntList()),
     (r'/probes/N/filters/N/type$', Keyword(PROBE_TYPES)),
     (r'/prep_action$', Keyword(('set_pgidle',))),
     (r'/(path|memcg_path)$', String()),
@@ -479,9 +679,27 @@ def near_misses(kind, cur):
     return sorted(cands)
 
 
+CPULISTS = [b'0', b'0-1', b'1-0', b'0-', b'-0', b'0--1', b'N', b'0-N', b'N-0',
+            b'all', b'ALL', b'allx', b'all:1/2', b'0-N:1/2', b'0-N:2/1',
+            b'0-N:0/0', b'0-N:1/0', b'0-N:1', b'0-N:1/', b'0:1/1', b'0,,1',
+            b',0', b'0 1', b'0\n1', b'\n0', b'0-0:1/1\n1', b'0-0:1/1x',
+            b'4294967295', b'4294967296', b'0-4294967296', b'2147483648',
+            b'0x1', b'01', b'Nx', b'n']
+INT_LISTS = [b'41,42', b'7-9', b'9-7', b'5-5', b'1-', b'1--', b'0-x',
+             b'0x10,010', b'41, 42', b'41,abc,42', b'5,', b',5', b'-5--3',
+             b'1-4096', b'1-4097', b'0-2147483647', b'-2147483648-2147483647',
+             b'4294967337', b'1,2-3,4']
+
+
 def inputs_for(kind, cur):
     if isinstance(kind, Keyword):
         return BATTERY + near_misses(kind, cur)
+    if isinstance(kind, Cpulist):
+        n = kind.nbits if kind.nbits is not None else nr_cpumask_bits()
+        return BATTERY + CPULISTS + [b'%d' % n, b'%d' % (n - 1),
+                                     b'0-%d' % n, b'0-%d:1/2' % (n - 1)]
+    if isinstance(kind, IntList):
+        return BATTERY + INT_LISTS
     if isinstance(kind, Bool):
         return BATTERY + [b'o', b'of', b'on\n\n', b'yes', b'nope', b'true',
                           b'False', b'Y\n', b'x', b'2', b'-']
@@ -1057,6 +1275,7 @@ R = 'targets/0/regions/'
 S = 'schemes/0/'
 NONE_CG = '/damon-fuzz-no-such-cgroup'
 PR = 'monitoring_attrs/probes/'
+SP = 'monitoring_attrs/sample/'
 
 
 def refused(why, errs=(EINVAL,)):
@@ -1102,9 +1321,41 @@ def probe_filter(ftype, *more):
             (PR + '0/filters/0/type', ftype)] + list(more)
 
 
+def fault_mode(*filters):
+    """The page-fault primitive and sample filters of (type, argument)."""
+    cfg = [(SP + 'primitives/page_table', 'N'),
+           (SP + 'primitives/page_fault', 'Y'),
+           (SP + 'filters/nr_filters', len(filters))]
+    for i, (ftype, arg) in enumerate(filters):
+        d = SP + 'filters/%d/' % i
+        cfg += [(d + 'type', ftype), (d + 'matching', 'Y'),
+                (d + 'allow', 'Y')]
+        if ftype == 'cpumask':
+            cfg.append((d + 'cpumask', arg))
+        elif ftype == 'threads':
+            cfg.append((d + 'tid_arr', arg))
+    return cfg
+
+
+SAMPLE_FILTERS = (('write', None), ('cpumask', '0'), ('threads', '{victim}'))
+
 # (description, ops, changes to base_config, on expectation, commit
 # expectation or None if not tried while running)
 CASES = [
+    # sample-control.md §4: the core's checks, the errno unchanged
+    ('both sample primitives', 'vaddr', [(SP + 'primitives/page_fault', 'Y')],
+     refused('sample-control.md §4'), refused('sample-control.md §4')),
+    ('no sample primitive', 'paddr', [(SP + 'primitives/page_table', 'N')],
+     refused('sample-control.md §4'), refused('sample-control.md §4')),
+    ('threads sample filter without tid_arr', 'vaddr',
+     fault_mode(('write', None)) + [(SP + 'filters/nr_filters', 1),
+                                    (SP + 'filters/0/type', 'threads')],
+     refused('sample-control.md §4'), refused('sample-control.md §4')),
+    ('page_fault with write, cpumask and threads filters', 'vaddr',
+     fault_mode(*SAMPLE_FILTERS), accepted('sample-control.md §4'),
+     accepted('sample-control.md §4')),
+    ('page_fault with sample filters', 'paddr', fault_mode(*SAMPLE_FILTERS),
+     accepted('sample-control.md §4'), accepted('sample-control.md §4')),
     # attrs-monitoring.md §14.5.8: probe errnos are returned unchanged
     ('memcg probe filter without path', 'vaddr', probe_filter('memcg'),
      refused('§14.5.8'), refused('§14.5.8')),
