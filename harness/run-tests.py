@@ -434,6 +434,12 @@ def build_tools():
     os.makedirs(out, exist_ok=True)
     subprocess.run(["gcc", "-O2", "-Wall", "-o", os.path.join(out, "workload"),
                     os.path.join(HARNESS, "demo", "workload.c")], check=True)
+    # the access-sample control workload of the kselftests, for damo-smoke
+    subprocess.run(["gcc", "-O2", "-Wall", "-o",
+                    os.path.join(out, "sample_workload"),
+                    os.path.join(REPO, "tools", "testing", "selftests",
+                                 "damon", "sample_workload.c"), "-lpthread"],
+                   check=True)
 
 
 # ---------------------------------------------------------------- report

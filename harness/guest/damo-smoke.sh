@@ -23,8 +23,8 @@ step() {	# step NAME COMMAND...: run, show output, PASS on exit 0
 
 if ! command -v damo >/dev/null; then
 	for s in features start report-access tune stop features-probes \
-		report-probes record-probes module-reclaim module-lru-sort \
-		module-stat; do
+		report-probes record-probes sample-write-only module-reclaim \
+		module-lru-sort module-stat; do
 		result $s FAIL "damo is not installed"
 	done
 	exit 0
@@ -90,10 +90,10 @@ if step features-probes damo features supported; then
 		echo "$LAST_OUT" | grep -qx "$f" || missing="$missing $f"
 	done
 	# what may stay unsupported: the debugfs interface and two damon/next
-	# hacks (never to be created), and sample control (issue 16)
+	# hacks (never to be created)
 	step features-unsupported damo features unsupported
 	missing="$missing $(echo "$LAST_OUT" | grep -E '^[a-z]+/' |
-		grep -vxE 'debugfs/.*|interface/damon_debugfs|sysfs/damos_quota_goal_complement|sysfs/ops_attrs|sysfs/damon_sample_control' |
+		grep -vxE 'debugfs/.*|interface/damon_debugfs|sysfs/damos_quota_goal_complement|sysfs/ops_attrs' |
 		tr '\n' ' ')"
 	missing=${missing%% }
 	[ -z "${missing// /}" ] && result features-probes PASS ||
@@ -143,6 +143,48 @@ damo stop >/dev/null 2>&1
 kill $wl 2>/dev/null
 wait 2>/dev/null
 rmdir $CG 2>/dev/null
+
+# Access-sample control: write-only monitoring by page faults.  The
+# workload only reads area A and only writes area B; "damo report access"
+# (raw numbers) must show B hot and A cold.  NUMA balancing would take the
+# faults: off for the step.
+SWL=$BUILD/bin/sample_workload
+A_START=$((0x600000000000)) B_START=$((0x600010000000)) AREA=$((8 << 20))
+# share of [$1, $1 + AREA) in regions with a non-zero access rate
+hot_share() {
+	echo "$LAST_OUT" | python3 -c '
+import re, sys
+lo = int(sys.argv[1]); hi = lo + int(sys.argv[2]); hot = 0
+for l in sys.stdin:
+    m = re.search(r"addr (\d+) +size (\d+) +access (\d+)", l)
+    if m and int(m.group(3)):
+        s = int(m.group(1)); e = s + int(m.group(2))
+        hot += max(0, min(e, hi) - max(s, lo))
+print("%.2f" % (hot / (hi - lo)))' "$1" $AREA
+}
+numa=$(cat /proc/sys/kernel/numa_balancing)
+echo 0 > /proc/sys/kernel/numa_balancing
+"$SWL" rw 300 > /tmp/sample_workload.out &
+swl=$!
+sleep 1
+if step start-sample damo start "$swl" --exp_ops_use_reports y \
+	--exp_ops_write_only y &&
+   [ "$(cat $ADMIN/kdamonds/0/contexts/0/monitoring_attrs/sample/primitives/page_fault)" = Y ] &&
+   sleep 5 && step report-sample damo report access --raw_number; then
+	a=$(hot_share $A_START) b=$(hot_share $B_START)
+	echo "# damo:sample-write-only: hot share of the read area $a, of the written area $b"
+	if python3 -c "import sys; sys.exit(not (float('$b') >= 0.5 and float('$a') <= 0.2))"; then
+		result sample-write-only PASS
+	else
+		result sample-write-only FAIL "read area $a hot, written area $b hot"
+	fi
+else
+	result sample-write-only FAIL "damo start with --exp_ops_write_only or report failed"
+fi
+damo stop >/dev/null 2>&1
+kill $swl 2>/dev/null
+wait 2>/dev/null
+echo "$numa" > /proc/sys/kernel/numa_balancing
 
 # The modules: damo reads (and for DAMON_STAT writes) their parameters.
 if step module-reclaim damo module reclaim status &&
