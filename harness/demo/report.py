@@ -8,6 +8,13 @@ tracefs, and prints a table of regions and an ASCII heatmap over time with
 the workload's ground truth (which area was hot, which warm) beside it.
 
     report.py vaddr|paddr [--seconds-per-phase S] [--phases N] [--mib N]
+              [--rw-phases] [--write-only]
+
+--rw-phases makes the workload only read its hot and warm areas in odd
+phases and only write them in even ones; --write-only (which implies it)
+monitors by page faults and counts only the writes (access-sample control:
+Documentation/admin-guide/mm/damon/sample.rst), so that the read phases
+look idle.
 
 Exit status: 0 when monitoring worked, 3 when a piece DAMON needs is not
 in this kernel yet (the message says which), 1 on any other failure.
@@ -67,7 +74,21 @@ def ram_containing(addr):
     return max(system_ram(), key=lambda r: r[1] - r[0])
 
 
-def setup_damon(ops, pid, region):
+def setup_write_only(ctx):
+    """Page-fault access reports, only the writes counted."""
+    sample = ctx + "/monitoring_attrs/sample"
+    require(sample, "access-sample control (issue 16)")
+    if os.path.exists(NUMA_BALANCING):
+        # NUMA balancing would own the faults DAMON arms pages for
+        wr(NUMA_BALANCING, 0)
+    wr(sample + "/primitives/page_table", "N")
+    wr(sample + "/primitives/page_fault", "Y")
+    wr(sample + "/filters/nr_filters", 1)
+    for f, v in (("type", "write"), ("matching", "Y"), ("allow", "Y")):
+        wr(sample + "/filters/0/" + f, v)
+
+
+def setup_damon(ops, pid, region, write_only=False):
     require(ADMIN, "DAMON sysfs interface (issue 5)")
     wr(ADMIN + "/kdamonds/nr_kdamonds", 1)
     kd = ADMIN + "/kdamonds/0"
@@ -82,6 +103,8 @@ def setup_damon(ops, pid, region):
     wr(iv + "/aggr_us", AGGR_US)
     wr(ctx + "/monitoring_attrs/nr_regions/min", 10)
     wr(ctx + "/monitoring_attrs/nr_regions/max", 1000)
+    if write_only:
+        setup_write_only(ctx)
     wr(ctx + "/targets/nr_targets", 1)
     tgt = ctx + "/targets/0"
     if pid is not None:
@@ -149,7 +172,8 @@ def start_workload(args):
     log = "/tmp/workload-%d.log" % os.getpid()
     p = subprocess.Popen([WORKLOAD, "--mib", str(args.mib), "--phase-s",
                           str(args.seconds_per_phase), "--phases", str(args.phases),
-                          "--tlb-refresh-ms", "20", "--log", log])
+                          "--tlb-refresh-ms", "20", "--log", log] +
+                         (["--rw-phases"] if args.rw_phases else []))
     for _ in range(100):
         if os.path.exists(log) and "start=" in open(log).read():
             break
@@ -162,10 +186,12 @@ def start_workload(args):
 def parse_phases(log, t0):
     phases = []
     for l in open(log):
-        m = re.match(r"t=([\d.]+) phase=(\d+) hot=(\w+)-(\w+) warm=(\w+)-(\w+)", l)
+        m = re.match(r"t=([\d.]+) phase=(\d+) hot=(\w+)-(\w+) warm=(\w+)-(\w+)"
+                     r"(?: access=(\w+))?", l)
         if m:
             phases.append((t0 + float(m.group(1)), int(m.group(2)),
-                           int(m.group(3), 16), int(m.group(5), 16)))
+                           int(m.group(3), 16), int(m.group(5), 16),
+                           m.group(7) or "rw"))
     return phases
 
 
@@ -223,15 +249,15 @@ def area_truth(cols, lo, hi, spans):
     return "".join(row)
 
 
-def report(ops, snaps, phases, lo, hi, spans_of_phase, cols=64):
+def report(ops, snaps, phases, lo, hi, spans_of_phase, cols=64, what=""):
     """Print the last snapshot's regions within [lo, hi) and a heatmap.
 
     spans_of_phase(n) gives {'H': [(start, end)], 'W': [...]}, the address
     ranges of phase n's hot and warm areas in the monitored address space.
     """
     max_acc = AGGR_US // SAMPLE_US
-    print("\n=== DAMON %s: regions of the last snapshot in %#x-%#x (%s), "
-          "where the workload's buffer is ===" % (ops, lo, hi, hsize(hi - lo)))
+    print("\n=== DAMON %s%s: regions of the last snapshot in %#x-%#x (%s), "
+          "where the workload's buffer is ===" % (ops, what, lo, hi, hsize(hi - lo)))
     print("%-33s %10s %12s %10s" % ("address range", "size", "access rate", "age"))
     for s, e, acc, age in snaps[-1][1]:
         if e <= lo or s >= hi:
@@ -261,6 +287,8 @@ def report(ops, snaps, phases, lo, hi, spans_of_phase, cols=64):
             if n not in truths:
                 truths[n] = area_truth(cols, lo, hi, spans_of_phase(n))
             truth = " |%s| phase %d" % (truths[n], n)
+            if ph[-1][4] != "rw":
+                truth += " (%s)" % ph[-1][4]
         print("%5.1fs |%s|%s" % (k * bucket, "".join(shade(x) for x in avg), truth))
 
 
@@ -270,7 +298,10 @@ def main():
     ap.add_argument("--seconds-per-phase", type=float, default=3)
     ap.add_argument("--phases", type=int, default=4)
     ap.add_argument("--mib", type=int, default=128)
+    ap.add_argument("--rw-phases", action="store_true")
+    ap.add_argument("--write-only", action="store_true")
     args = ap.parse_args()
+    args.rw_phases |= args.write_only
     kd = None
     wl = None
     try:
@@ -283,7 +314,7 @@ def main():
         wl, log, lo, hi, wl_t0 = start_workload(args)
         area = (hi - lo) // NR_AREAS
         if args.ops == "vaddr":
-            kd = setup_damon("vaddr", wl.pid, None)
+            kd = setup_damon("vaddr", wl.pid, None, args.write_only)
             view = (lo, hi)
 
             def spans(n):
@@ -298,7 +329,8 @@ def main():
             # elsewhere would otherwise squeeze it into one column
             addrs = sorted(p for p, _ in pages)
             view = (addrs[len(addrs) // 100], addrs[len(addrs) * 99 // 100] + page)
-            kd = setup_damon("paddr", None, ram_containing(addrs[len(addrs) // 2]))
+            kd = setup_damon("paddr", None, ram_containing(addrs[len(addrs) // 2]),
+                             args.write_only)
 
             def spans(n):
                 hot = n % NR_AREAS
@@ -319,7 +351,8 @@ def main():
             raise Missing("monitoring results: no damon_aggregated records "
                           "were emitted (monitoring core, issues 3 and 4)")
         report(args.ops, reader.snapshots, parse_phases(log, wl_t0), view[0],
-               view[1], spans)
+               view[1], spans, what=", writes only (page faults)"
+               if args.write_only else "")
         return 0
     except Missing as e:
         print("demo: cannot monitor with %s yet; missing: %s" % (args.ops, e))

@@ -14,8 +14,12 @@
  * workload ping-pongs with a child pinned to the same CPU, and the switch
  * between user processes reloads the TLB.
  *
+ * With --rw-phases the hot and warm areas are only read in odd phases and
+ * only written in even ones, for the write-only monitoring demo (a write
+ * without a read first, so that the first access to a page is a write).
+ *
  * Usage: workload [--mib N] [--phase-s S] [--phases N] [--tlb-refresh-ms M]
- *                 [--log FILE]
+ *                 [--rw-phases] [--log FILE]
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -42,10 +46,25 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void touch(char *p, size_t len, size_t page)
+enum access { READ_WRITE, READ_ONLY, WRITE_ONLY };
+
+static const char * const access_names[] = { "rw", "read", "write" };
+
+static void touch(char *p, size_t len, size_t page, enum access how)
 {
-	for (size_t off = 0; off < len; off += page)
-		p[off]++;
+	for (size_t off = 0; off < len; off += page) {
+		switch (how) {
+		case READ_WRITE:
+			p[off]++;
+			break;
+		case READ_ONLY:
+			(void)*(volatile char *)&p[off];
+			break;
+		case WRITE_ONLY:
+			*(volatile char *)&p[off] = 1;
+			break;
+		}
+	}
 }
 
 static void pin_to_current_cpu(void)
@@ -61,7 +80,7 @@ int main(int argc, char **argv)
 {
 	size_t mib = 256, page = sysconf(_SC_PAGESIZE);
 	double phase_s = 5, refresh_ms = 0;
-	int nr_phases = 8;
+	int nr_phases = 8, rw_phases = 0;
 	struct tlb_refresher tlb = { 0 };
 	FILE *log = stdout;
 	static const struct option opts[] = {
@@ -70,6 +89,7 @@ int main(int argc, char **argv)
 		{ "phases", required_argument, NULL, 'n' },
 		{ "tlb-refresh-ms", required_argument, NULL, 't' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "rw-phases", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -80,6 +100,7 @@ int main(int argc, char **argv)
 		case 's': phase_s = atof(optarg); break;
 		case 'n': nr_phases = atoi(optarg); break;
 		case 't': refresh_ms = atof(optarg); break;
+		case 'r': rw_phases = 1; break;
 		case 'l':
 			log = fopen(optarg, "w");
 			if (!log) {
@@ -88,7 +109,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: %s [--mib N] [--phase-s S] [--phases N] [--tlb-refresh-ms M] [--log F]\n",
+			fprintf(stderr, "usage: %s [--mib N] [--phase-s S] [--phases N] [--tlb-refresh-ms M] [--rw-phases] [--log F]\n",
 				argv[0]);
 			return 2;
 		}
@@ -116,7 +137,7 @@ int main(int argc, char **argv)
 	}
 	/* Keep the demo's regions page-grained, like most of a real heap. */
 	madvise(buf, len, MADV_NOHUGEPAGE);
-	touch(buf, len, page);
+	touch(buf, len, page, READ_WRITE);
 
 	double t0 = now(), last_refresh = t0;
 
@@ -129,19 +150,22 @@ int main(int argc, char **argv)
 	for (int p = 0; p < nr_phases; p++) {
 		int hot = p % NR_AREAS, warm = (hot + NR_AREAS / 2) % NR_AREAS;
 		double end = t0 + (p + 1) * phase_s;
+		enum access how = !rw_phases ? READ_WRITE :
+			p % 2 ? READ_ONLY : WRITE_ONLY;
 		unsigned long pass = 0;
 
-		fprintf(log, "t=%.3f phase=%d hot=%#lx-%#lx warm=%#lx-%#lx\n",
+		fprintf(log, "t=%.3f phase=%d hot=%#lx-%#lx warm=%#lx-%#lx access=%s\n",
 			now() - t0, p,
 			(unsigned long)(buf + hot * area),
 			(unsigned long)(buf + (hot + 1) * area),
 			(unsigned long)(buf + warm * area),
-			(unsigned long)(buf + (warm + 1) * area));
+			(unsigned long)(buf + (warm + 1) * area),
+			access_names[how]);
 		fflush(log);
 		while (now() < end) {
-			touch(buf + hot * area, area, page);
+			touch(buf + hot * area, area, page, how);
 			if (pass++ % WARM_EVERY == 0)
-				touch(buf + warm * area, area, page);
+				touch(buf + warm * area, area, page, how);
 			if (tlb.child && (now() - last_refresh) * 1000 >= refresh_ms) {
 				if (tlb_refresh(&tlb))
 					break;
