@@ -19,6 +19,7 @@ import ksft  # noqa: E402  (found through the path above)
 from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP  # noqa: E402,F401
 
 PAGE = os.sysconf('SC_PAGE_SIZE')
+ULONG_MAX = 2**64 - 1
 
 
 def skip_all(reason):
@@ -64,3 +65,35 @@ def runs(pfns):
             out.append((start * PAGE, prev * PAGE))
         start = prev = p
     return out
+
+
+def stage_stat_target(ctx, ranges, pid=None):
+    """In context directory ctx: one target (process pid, if given) made of
+    ranges, and one stat scheme that matches every region, so that its
+    tried regions are a snapshot of the monitoring results."""
+    write(ctx + '/targets/nr_targets', 1)
+    if pid is not None:
+        write(ctx + '/targets/0/pid_target', pid)
+    write(ctx + '/targets/0/regions/nr_regions', len(ranges))
+    for i, (s, e) in enumerate(ranges):
+        write(ctx + '/targets/0/regions/%d/start' % i, s)
+        write(ctx + '/targets/0/regions/%d/end' % i, e)
+    write(ctx + '/schemes/nr_schemes', 1)
+    scheme = ctx + '/schemes/0'
+    write(scheme + '/action', 'stat')
+    for knob in ('sz', 'nr_accesses', 'age'):
+        write(scheme + '/access_pattern/%s/max' % knob, ULONG_MAX)
+
+
+def tried_regions(kdamond, scheme):
+    """(start, end, nr_accesses) of the regions scheme (a directory of
+    kdamond's) tried last, after asking kdamond for them, sorted."""
+    write(kdamond + '/state', 'update_schemes_tried_regions')
+    d = scheme + '/tried_regions'
+    out = []
+    for name in os.listdir(d):
+        if name.isdigit():
+            r = '%s/%s' % (d, name)
+            out.append((int(read(r + '/start')), int(read(r + '/end')),
+                        int(read(r + '/nr_accesses'))))
+    return sorted(out)

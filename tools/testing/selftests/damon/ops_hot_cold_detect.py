@@ -28,7 +28,8 @@ import os
 import subprocess
 import time
 
-from _common import PAGE, frames, ksft, read, runs, skip_all, write
+from _common import (PAGE, frames, ksft, read, runs, skip_all,
+                     stage_stat_target, tried_regions, write)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -36,7 +37,6 @@ C = K + '/contexts/0'
 S = C + '/schemes/0'
 
 HOT_ADDR, COLD_ADDR, RANGE_SZ = 0x600000000000, 0x600010000000, 8 << 20
-ULONG_MAX = 2**64 - 1
 
 # Thresholds: fractions of monitored bytes seen accessed in the snapshot.
 HOT_MIN, COLD_MAX = 0.5, 0.1
@@ -60,29 +60,11 @@ def stage(ops, ranges, pid=None):
     write(C + '/operations', ops)
     write(C + '/monitoring_attrs/nr_regions/min', 10)
     write(C + '/monitoring_attrs/nr_regions/max', max(1000, 2 * len(ranges)))
-    write(C + '/targets/nr_targets', 1)
-    if pid is not None:
-        write(C + '/targets/0/pid_target', pid)
-    write(C + '/targets/0/regions/nr_regions', len(ranges))
-    for i, (s, e) in enumerate(ranges):
-        write(C + '/targets/0/regions/%d/start' % i, s)
-        write(C + '/targets/0/regions/%d/end' % i, e)
-    write(C + '/schemes/nr_schemes', 1)
-    write(S + '/action', 'stat')
-    for knob in ('sz', 'nr_accesses', 'age'):
-        write(S + '/access_pattern/%s/max' % knob, ULONG_MAX)
+    stage_stat_target(C, ranges, pid)
 
 
 def snapshot():
-    write(K + '/state', 'update_schemes_tried_regions')
-    d = S + '/tried_regions'
-    regions = []
-    for name in os.listdir(d):
-        if name.isdigit():
-            regions.append((int(read('%s/%s/start' % (d, name))),
-                            int(read('%s/%s/end' % (d, name))),
-                            int(read('%s/%s/nr_accesses' % (d, name)))))
-    return regions
+    return tried_regions(K, S)
 
 
 def anon_huge_bytes(pid):

@@ -33,7 +33,8 @@ import signal
 import subprocess
 import time
 
-from _common import PAGE, frames, ksft, read, runs, skip_all, write
+from _common import (PAGE, frames, ksft, read, runs, skip_all,
+                     stage_stat_target, tried_regions, write)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -47,7 +48,6 @@ COMPACTION = '/proc/sys/vm/compaction_proactiveness'
 MIB = 1 << 20
 A = (0x600000000000, 0x600000000000 + 8 * MIB)
 B = (0x600010000000, 0x600010000000 + 8 * MIB)
-ULONG_MAX = 2**64 - 1
 SECS = 3
 # Thresholds, and the spread of 10 runs (one boot each, host load 2.8 to
 # 7.0 from a kernel build and other guests): every hot share was 0.99 to
@@ -112,30 +112,11 @@ def stage(ops, ranges, pid, primitive, filters):
             write(f + '/cpumask', arg)
         elif ftype == 'threads':
             write(f + '/tid_arr', arg)
-    write(C + '/targets/nr_targets', 1)
-    if ops != 'paddr':
-        write(C + '/targets/0/pid_target', pid)
-    write(C + '/targets/0/regions/nr_regions', len(ranges))
-    for i, (s, e) in enumerate(ranges):
-        write(C + '/targets/0/regions/%d/start' % i, s)
-        write(C + '/targets/0/regions/%d/end' % i, e)
-    write(C + '/schemes/nr_schemes', 1)
-    write(S + '/action', 'stat')
-    for knob in ('sz', 'nr_accesses', 'age'):
-        write(S + '/access_pattern/%s/max' % knob, ULONG_MAX)
+    stage_stat_target(C, ranges, None if ops == 'paddr' else pid)
 
 
 def snapshot():
-    """Tried regions as (start, end, nr_accesses)."""
-    write(K + '/state', 'update_schemes_tried_regions')
-    d = S + '/tried_regions'
-    out = []
-    for name in os.listdir(d):
-        if name.isdigit():
-            r = '%s/%s' % (d, name)
-            out.append((int(read(r + '/start')), int(read(r + '/end')),
-                        int(read(r + '/nr_accesses'))))
-    return sorted(out)
+    return tried_regions(K, S)
 
 
 def overlap(a, b):
