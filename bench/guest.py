@@ -15,8 +15,9 @@ vCPU), and samples kdamond's CPU time, slab and the workload's RSS.
 Writes OUTDIR/<name>.json (measurements), <name>.wl.log (the workload's
 ground-truth log) and <name>.trace (tracefs text) per item, and
 OUTDIR/guest.json with facts about the boot.  Items with data-attribute
-probes are skipped, not failed, on a kernel without monitoring_attrs/probes
-(upstream 6.12).
+probes are skipped, not failed, on a kernel without monitoring_attrs/probes,
+and items with access-sample control (the page-fault primitive) on one
+without monitoring_attrs/sample (upstream 6.12 has neither).
 """
 
 import json
@@ -97,17 +98,47 @@ def setup_probes(ctx, probes, pid):
             setup_probe_filter("%s/filters/%d" % (d, j), f, pid)
 
 
-def probes_supported():
-    """Whether this kernel's sysfs has monitoring_attrs/probes/: it appears
+def setup_sample(ctx, sample):
+    """Access-sample control: the primitives and the sample filters (the
+    same five files per filter as setup_probe_filter's, by type)."""
+    sd = ctx + "/monitoring_attrs/sample"
+    wr(sd + "/primitives/page_table", yn(sample["page_table"]))
+    wr(sd + "/primitives/page_fault", yn(sample["page_fault"]))
+    filters = sample.get("filters", [])
+    wr(sd + "/filters/nr_filters", len(filters))
+    for j, f in enumerate(filters):
+        fd = "%s/filters/%d" % (sd, j)
+        wr(fd + "/type", f["type"])
+        wr(fd + "/matching", yn(f["matching"]))
+        wr(fd + "/allow", yn(f["allow"]))
+        if "cpumask" in f:
+            wr(fd + "/cpumask", f["cpumask"])
+        if "tid_arr" in f:
+            wr(fd + "/tid_arr", f["tid_arr"])
+
+
+def read_sample(kd):
+    """What the staged sample control reads back as, to check (and record)
+    that an item runs in the primitive it asked for."""
+    sd = kd + "/contexts/0/monitoring_attrs/sample"
+    return {"page_table": rd(sd + "/primitives/page_table") == "Y",
+            "page_fault": rd(sd + "/primitives/page_fault") == "Y",
+            "nr_filters": int(rd(sd + "/filters/nr_filters"))}
+
+
+def features():
+    """Which ours-only directories this kernel's sysfs has: they appear
     with a context, so make one, look, and remove it again."""
     wr(ADMIN + "/kdamonds/nr_kdamonds", 1)
     wr(ADMIN + "/kdamonds/0/contexts/nr_contexts", 1)
-    have = os.path.isdir(ADMIN + "/kdamonds/0/contexts/0/monitoring_attrs/probes")
+    ma = ADMIN + "/kdamonds/0/contexts/0/monitoring_attrs"
+    have = {"have_probes": os.path.isdir(ma + "/probes"),
+            "have_sample": os.path.isdir(ma + "/sample")}
     wr(ADMIN + "/kdamonds/nr_kdamonds", 0)
     return have
 
 
-def setup_damon(attrs, pid, scheme, probes=None):
+def setup_damon(attrs, pid, scheme, probes=None, sample=None):
     wr(ADMIN + "/kdamonds/nr_kdamonds", 1)
     kd = ADMIN + "/kdamonds/0"
     wr(kd + "/contexts/nr_contexts", 1)
@@ -122,6 +153,9 @@ def setup_damon(attrs, pid, scheme, probes=None):
     # only probe items touch probes/, so the others write what upstream gets
     if probes:
         setup_probes(ctx, probes, pid)
+    # likewise only sample-control items touch sample/
+    if sample:
+        setup_sample(ctx, sample)
     wr(ctx + "/targets/nr_targets", 1)
     wr(ctx + "/targets/0/pid_target", pid)
     if scheme:
@@ -190,6 +224,16 @@ def setup_zram(size):
     return True
 
 
+def minflt(pid):
+    """The task's minor faults so far (/proc/<pid>/stat, field 10): in the
+    page-fault mode each first touch of an armed page is one."""
+    try:
+        st = rd("/proc/%d/stat" % pid)
+    except OSError:
+        return None
+    return int(st[st.rindex(")") + 2:].split()[7])
+
+
 def wait_for(log, word, timeout):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -233,7 +277,19 @@ def measure(item, plan, outdir, wl, log, res):
     res["slab_before"] = meminfo("Slab")
     res["sunreclaim_before"] = meminfo("SUnreclaim")
     if item["damon"]:
-        kd = setup_damon(plan["attrs"], pid, item.get("scheme"), item.get("probes"))
+        kd = setup_damon(plan["attrs"], pid, item.get("scheme"), item.get("probes"),
+                         item.get("sample"))
+        if item.get("sample"):
+            # staged values, read back before "on": the item must run in
+            # the primitive it names, or not at all
+            got = read_sample(kd)
+            res["sample_readback"] = got
+            want = item["sample"]
+            if (got["page_table"], got["page_fault"], got["nr_filters"]) != \
+               (want["page_table"], want["page_fault"], len(want.get("filters", []))):
+                raise RuntimeError("sample control reads back %s, not %s" % (got, want))
+            if os.path.exists("/proc/sys/kernel/numa_balancing"):
+                res["numa_balancing"] = int(rd("/proc/sys/kernel/numa_balancing"))
         wr(TRACEFS + "/trace", "")
         wr(EVENT, 1)
         wr(kd + "/state", "on")
@@ -241,6 +297,7 @@ def measure(item, plan, outdir, wl, log, res):
         res["kdamond_pid"] = kpid
         k0 = exec_ns(kpid)
     res["rss_go"] = proc_status(pid, "VmRSS")
+    res["minflt_go"] = minflt(pid)
     t0 = time.monotonic()
     wl.stdin.write("go\n")
     wl.stdin.flush()
@@ -252,6 +309,7 @@ def measure(item, plan, outdir, wl, log, res):
     t1 = time.monotonic()
     res["elapsed_s"] = t1 - t0
     res["rss_done"] = proc_status(pid, "VmRSS")
+    res["minflt_done"] = minflt(pid)
     res["slab_done"] = meminfo("Slab")
     res["sunreclaim_done"] = meminfo("SUnreclaim")
     if kd:
@@ -300,7 +358,7 @@ def main():
              "have_event": os.path.exists(EVENT),
              "region_slab": region_slab()}
     if facts["have_admin"]:
-        facts["have_probes"] = probes_supported()
+        facts.update(features())
     with open(os.path.join(outdir, "guest.json"), "w") as f:
         json.dump(facts, f, indent=1)
     if not facts["have_admin"] or not facts["have_event"]:
@@ -315,6 +373,10 @@ def main():
     for item in plan["items"]:
         if item.get("probes") and not facts.get("have_probes"):
             print("guest.py: %-14s skipped (no monitoring_attrs/probes)" % item["name"],
+                  flush=True)
+            continue
+        if item.get("sample") and not facts.get("have_sample"):
+            print("guest.py: %-14s skipped (no monitoring_attrs/sample)" % item["name"],
                   flush=True)
             continue
         t = time.monotonic()

@@ -35,6 +35,14 @@ BOOT_N = 4000
 PROBE_BASE = "static"
 # Issue 15: one anon probe may cost at most 10% more kdamond CPU.
 PROBE_GOAL_ITEM, PROBE_GOAL = "probes-1", 1.10
+# faults runs static's workload with the page-fault primitive: static is
+# its faults-0 (Accessed bits), measured in the same boot.
+FAULTS_ITEM, FAULTS_BASE = "faults", "static"
+# items whose workload slowdown is measured against static-off
+SLOWDOWN_ITEMS = ("static", "faults")
+# minor faults a second of the workload above which the fault mode counts
+# as engaged (static's workload takes a handful in a whole item)
+MODE_MINFLT = 10
 
 
 # ---------------------------------------------------------------- parsing
@@ -223,6 +231,12 @@ def item_metrics(d, name, attrs):
         m["detect_latency_s"] = detection_latency(inwin, wl, attrs)
     if sc not in ("gradient", "islands") and nr:
         m["first_detect_s"] = detection_latency(inwin, wl, attrs, 0, 1)
+    if j.get("minflt_go") is not None and j.get("minflt_done") is not None:
+        m["minflt_per_s"] = (j["minflt_done"] - j["minflt_go"]) / j["elapsed_s"]
+    if j.get("sample_readback"):
+        m["sample_readback"] = j["sample_readback"]
+    if "numa_balancing" in j:
+        m["numa_balancing"] = j["numa_balancing"]
     if j.get("probe_hits") and j["probe_hits"]["mean_hits"]:
         m["probe_mean_hits"] = j["probe_hits"]["mean_hits"]
     if j["item"].get("scheme"):
@@ -249,9 +263,10 @@ def boot_metrics(rundir, plan):
     if slab:
         out["memory"] = {"region_slab_bytes": slab["slab_size"],
                          "region_object_bytes": slab["object_size"]}
-    if "static" in out and "static-off" in out and out["static"]["throughput"]:
-        out["static"]["slowdown_pct"] = \
-            (out["static-off"]["throughput"] / out["static"]["throughput"] - 1) * 100
+    for n in SLOWDOWN_ITEMS:
+        if n in out and "static-off" in out and out[n]["throughput"]:
+            out[n]["slowdown_pct"] = \
+                (out["static-off"]["throughput"] / out[n]["throughput"] - 1) * 100
     return out, raw
 
 
@@ -421,6 +436,101 @@ def probe_section(plan, per, rng):
     return md, rows
 
 
+# ---------------------------------------------------------------- faults
+
+def describe_sample(m):
+    """"page_fault" / "page_table" from an item's read-back primitives."""
+    rb = m.get("sample_readback")
+    if not rb:
+        return "page_table"
+    return "+".join(k for k in ("page_table", "page_fault") if rb[k]) or "none"
+
+
+def faults_section(plan, per, rng):
+    """The ours-only comparison of static (Accessed bits) with faults (the
+    page-fault primitive) of the same boots; ([], {}) when the plan has no
+    faults item."""
+    names = [it["name"] for it in plan["items"]]
+    if FAULTS_ITEM not in names or FAULTS_BASE not in names:
+        return [], {}
+    boots = [b for b in per["ours"] if FAULTS_ITEM in b and FAULTS_BASE in b]
+    md = ["\n## Page-fault sampling (ours only)\n",
+          "Upstream 6.12 has no access-sample control: faults is static with "
+          "`sample/primitives/page_table` N and `page_fault` Y (no sample "
+          "filter), compared with static (faults-0, Accessed bits) of the same "
+          "boots of ours. Values: mean ±sd over boots. Ratio = mean(faults)/"
+          "mean(static), difference = mean over boots of faults - static, both "
+          "with a bootstrap 95% interval over boots. Slowdown: touches per "
+          "second of static-off over those of the item, minus 1, in the same "
+          "boot. Minor faults: the workload's own, per second of its phases.",
+          ""]
+    if not boots:
+        md.append("No boot of ours has both %s and %s." % (FAULTS_BASE, FAULTS_ITEM))
+        return md, {}
+    keys = [("cpu_share", "kdamond CPU share"),
+            ("ns_per_region_sample", "CPU per region-sample"),
+            ("nr_regions_mean", "nr_regions (mean)"),
+            ("slowdown_pct", "workload slowdown"),
+            ("balanced_accuracy", "balanced accuracy"),
+            ("f1_hot", "F1 of hot bytes"),
+            ("minflt_per_s", "workload minor faults/s")]
+    fmt = dict(METRIC_FMT, minflt_per_s=lambda v: "%.0f" % v)
+    ratio_keys = ("cpu_share", "ns_per_region_sample", "nr_regions_mean")
+    md.append("| metric | static (faults-0) | faults | ratio faults/static [95% CI] "
+              "| difference faults - static [95% CI] |")
+    md.append("|---|---|---|---|---|")
+    out = {"boots": len(boots), "metrics": {}}
+    for key, label in keys:
+        pa = [(b[FAULTS_ITEM].get(key), b[FAULTS_BASE].get(key)) for b in boots]
+        pa = [(a, s) for a, s in pa if a is not None and s is not None]
+        if not pa:
+            continue
+        a, s = [x for x, _ in pa], [y for _, y in pa]
+        r = boot_ratio(a, s, rng) if key in ratio_keys else (None,) * 3
+        d = boot_mean([x - y for x, y in pa], rng)
+        f = fmt[key]
+        if key in ("balanced_accuracy", "f1_hot"):
+            ds = fmt_ci(*d, f="%+.3f")
+        elif key == "slowdown_pct":
+            ds = fmt_ci(*d, f="%+.2f") + " points"
+        elif key == "minflt_per_s":
+            ds = fmt_ci(*d, f="%+.0f")
+        else:
+            ds = "-"
+        md.append("| %s | %s | %s | %s | %s |" % (label, fmt_vals(s, f), fmt_vals(a, f),
+                                                fmt_ci(*r), ds))
+        out["metrics"][key] = {"static": s, "faults": a, "ratio": list(r),
+                               "diff": list(d), "boots": len(pa)}
+    for n in (FAULTS_BASE, FAULTS_ITEM):
+        v = [b[n]["slowdown_pct"] for b in boots if "slowdown_pct" in b[n]]
+        if v:
+            out["metrics"].setdefault("slowdown_pct", {})[n + "_mean_ci"] = \
+                list(boot_mean(v, rng))
+    modes = [describe_sample(b[FAULTS_ITEM]) for b in boots]
+    nb = [b[FAULTS_ITEM].get("numa_balancing") for b in boots]
+    out["mode"] = modes
+    ok = sum(1 for x in modes if x == "page_fault")
+    # the staged files say what was asked; the workload's minor faults
+    # (a handful in a whole static item) say that the kdamond armed pages
+    flt = {n: sum(1 for b in boots if b[n].get("minflt_per_s", 0) > MODE_MINFLT)
+           for n in (FAULTS_BASE, FAULTS_ITEM)}
+    out["boots_with_minflt"] = flt
+    md.append("\nMode check: %s read back `page_table` N, `page_fault` Y before `on` "
+              "in %d of %d boots (numa_balancing %s); the workload took more than "
+              "%d minor faults a second during the phases in %d of them (during "
+              "static's: %d)." % (
+                  FAULTS_ITEM, ok, len(boots),
+                  ", ".join(sorted({str(x) for x in nb})), MODE_MINFLT,
+                  flt[FAULTS_ITEM], flt[FAULTS_BASE]))
+    sd = out["metrics"].get("slowdown_pct", {})
+    if FAULTS_BASE + "_mean_ci" in sd and FAULTS_ITEM + "_mean_ci" in sd:
+        md.append("Workload slowdown against static-off: static %s%%, faults %s%% "
+                  "(mean [95%% CI] over boots)." % (
+                      fmt_ci(*sd[FAULTS_BASE + "_mean_ci"], f="%.2f"),
+                      fmt_ci(*sd[FAULTS_ITEM + "_mean_ci"], f="%.2f")))
+    return md, out
+
+
 # ---------------------------------------------------------------- plots
 
 def heat_matrix(snaps, lo, hi, bins, t0, t1, dt):
@@ -501,6 +611,42 @@ def plot_heatmaps(raw, plan, outdir):
     return files
 
 
+def plot_faults_heatmap(raw, plan, outdir):
+    """Ours only, pair 0: static (Accessed bits) beside faults (page faults)
+    and the ground truth."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    if FAULTS_ITEM not in raw or FAULTS_BASE not in raw:
+        return []
+    maxacc = plan["attrs"]["aggr_us"] / plan["attrs"]["sample_us"]
+    dt = plan["attrs"]["aggr_us"] / 1e6
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), sharey=True)
+    for ax, (n, title) in zip(axes, ((FAULTS_BASE, "Accessed bits"),
+                                     (FAULTS_ITEM, "page faults"))):
+        wl, snaps = raw[n]
+        mat = heat_matrix(snaps, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+        ax.imshow(mat, aspect="auto", origin="upper", cmap="inferno",
+                  vmin=0, vmax=maxacc, interpolation="nearest",
+                  extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
+        ax.set_title("ours, %s (%s): nr_accesses" % (n, title))
+        ax.set_xlabel("offset in buffer (MiB)")
+    wl = raw[FAULTS_ITEM][0]
+    truth = truth_matrix(wl, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+    axes[2].imshow(truth, aspect="auto", origin="upper", cmap="inferno", vmin=0, vmax=1,
+                   interpolation="nearest",
+                   extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
+    axes[2].set_title("ground truth (touch frequency)")
+    axes[2].set_xlabel("offset in buffer (MiB)")
+    axes[0].set_ylabel("time (s)")
+    fig.suptitle("static vs faults (ours, pair 0)")
+    fig.tight_layout()
+    f = "heatmap-faults.png"
+    fig.savefig(os.path.join(outdir, f), dpi=80)
+    plt.close(fig)
+    return [f]
+
+
 def plot_nr_regions(raw, plan, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -559,10 +705,12 @@ def main():
     per = {k: [] for k in KERNELS}          # kernel -> [metrics per boot] by pair
     raw0 = {}
     bad = []
-    # an interrupted run: keep complete pairs only
+    # an interrupted run: keep complete pairs only (a pair of an ours-only
+    # run, --kernels ours, is one boot of ours)
+    run_kernels = meta.get("kernels_run", list(KERNELS))
     pairs = sorted({b["pair"] for b in meta["boots"]
                     if all(any(c["pair"] == b["pair"] and c["kernel"] == k for c in meta["boots"])
-                           for k in KERNELS)})
+                           for k in run_kernels)})
     meta["pairs_done"] = len(pairs)
     for b in sorted(meta["boots"], key=lambda b: (b["pair"], b["kernel"])):
         if b["pair"] not in pairs:
@@ -614,7 +762,7 @@ def main():
                          "ratio": r, "ci": [lo, hi], "verdict": v, "note": note})
     # invariants
     inv = []
-    for k in KERNELS:
+    for k in run_kernels:
         mx = max((b[n].get("nr_regions_max", 0) for b in per[k] for n in b), default=0)
         inv.append("%s: largest nr_regions seen %d (max_nr_regions %d) -> %s" %
                    (k, mx, plan["attrs"]["max_nr_regions"],
@@ -641,16 +789,25 @@ def main():
         if all(k in raw0 for k in KERNELS):
             figs += plot_heatmaps(raw0, plan, outdir)
             figs.append(plot_nr_regions(raw0, plan, outdir))
-        figs.append(plot_cpu_size(per, plan, outdir))
+        if "ours" in raw0:
+            figs += plot_faults_heatmap(raw0["ours"], plan, outdir)
+        if any(it["scenario"] == "size" for it in plan["items"]):
+            figs.append(plot_cpu_size(per, plan, outdir))
     except ImportError as e:
         print("report.py: no plots (%s)" % e, file=sys.stderr)
 
     walls = [b["wall_s"] for b in meta["boots"]]
     cpus = [b.get("qemu_cpu_s", 0) for b in meta["boots"]]
     md = []
+    ours_only = "upstream" not in run_kernels
     md.append("# DAMON benchmark: ours vs upstream (Linux 6.12)\n")
-    md.append("- mode: **%s**, %d ABAB pairs done of %d planned (%s)" % (
-        meta["mode"], meta["pairs_done"], meta["pairs"],
+    if ours_only:
+        md.append("- **ours only** (`--kernels ours`): no upstream boots, so no "
+                  "ours/upstream rows; the ours-only sections compare items with "
+                  "static of the same boot")
+    md.append("- mode: **%s**, %d %s done of %d planned (%s)" % (
+        meta["mode"], meta["pairs_done"], "boots of ours" if ours_only else "ABAB pairs",
+        meta["pairs"],
         "quick mode: fewer pairs and shorter phases than full" if meta["mode"] == "quick"
         else "full mode"))
     md.append("- commit: `%s`%s" % (meta["commit"], " (with uncommitted changes)" if meta["dirty"] else ""))
@@ -679,13 +836,21 @@ def main():
               "(%.0f ms): differences smaller than that are within the resolution." %
               (plan["attrs"]["aggr_us"] / 1e3))
     md.append("\n## Where ours is worse\n")
-    md.append("\n".join("- " + w for w in worse) if worse else "- nowhere (no metric's ratio is on the worse side by 2% or more)")
+    if ours_only:
+        md.append("- not measured: no upstream boots in this run")
+    else:
+        md.append("\n".join("- " + w for w in worse) if worse else "- nowhere (no metric's ratio is on the worse side by 2% or more)")
     md.append("\n## Results\n")
-    md.append("| scenario | metric | ours | upstream | ratio ours/upstream [95% CI] | verdict |")
-    md.append("|---|---|---|---|---|---|")
-    md += table
+    if ours_only:
+        md.append("No upstream boots in this run (`--kernels ours`): no ours/upstream rows.")
+    else:
+        md.append("| scenario | metric | ours | upstream | ratio ours/upstream [95% CI] | verdict |")
+        md.append("|---|---|---|---|---|---|")
+        md += table
     probe_md, probe_rows = probe_section(plan, per, rng)
     md += probe_md
+    faults_md, faults_rows = faults_section(plan, per, rng)
+    md += faults_md
     md.append("\n## Invariants\n")
     md += ["- " + x for x in inv]
     md += ["- " + x for x in flat] or ["- (size sweep missing)"]
@@ -696,7 +861,8 @@ def main():
     with open(os.path.join(outdir, "report.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     with open(os.path.join(outdir, "metrics.json"), "w") as f:
-        json.dump({"per_boot": per, "rows": rows, "probes": probe_rows}, f, indent=1)
+        json.dump({"per_boot": per, "rows": rows, "probes": probe_rows,
+                   "faults": faults_rows}, f, indent=1)
     text = "\n".join(md)
     print(text[: text.find("\n## Plots")])
     print("report.py: wrote %s" % os.path.join(outdir, "report.md"))
@@ -751,6 +917,13 @@ METHOD = """\
   no filter; all weight 0, so access monitoring runs as in static. Each is
   compared with static of the same boot; the CPU share ratio also carries
   any difference in nr_regions, the per-region-sample ratio does not.
+- **faults** (ours only): static with the page-fault primitive
+  (`sample/primitives/page_table` N, `page_fault` Y, no sample filter)
+  instead of Accessed bits, read back before `on` and recorded in the
+  item's json; the guest keeps `kernel.numa_balancing` at 0, which the
+  primitive needs. Compared with static of the same boot. Its slowdown is
+  against static-off like static's, and includes the workload's own minor
+  faults on the pages DAMON arms (counted from /proc/<pid>/stat).
 - **TLB freshness under TCG**: the workload ping-pongs a byte with a child
   process every 2 ms (forked before the buffer exists); each switch between
   user address spaces flushes QEMU's software TLB, so accessed bits are set

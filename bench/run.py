@@ -13,7 +13,11 @@ guest size, kernel command line, sysfs writes and workload seed.  Then
 bench/report.py writes the report.
 
     run.py [--mode quick|full] [--pairs N] [--out DIR] [--no-build]
-           [--items NAME,...]
+           [--items NAME,...] [--kernels ours]
+
+--kernels ours boots only ours (and builds only ours): enough for the
+ours-only items (probes-*, faults), which are compared with static of the
+same boot, not with upstream; the ours/upstream table is then empty.
 """
 
 import argparse
@@ -63,17 +67,25 @@ PROBES_4 = PROBES_1 + [
 ]
 
 
+# Access-sample control (ours only: upstream 6.12 has none): samples from
+# page faults instead of Accessed bits, every report counted (no filter).
+FAULTS = {"page_table": False, "page_fault": True, "filters": []}
+
+
 def item(name, scenario, mib, phase_s, phases, damon=True, scheme=None,
-         probes=None):
+         probes=None, sample=None):
     return {"name": name, "scenario": scenario, "mib": mib, "phase_s": phase_s,
-            "phases": phases, "damon": damon, "scheme": scheme, "probes": probes}
+            "phases": phases, "damon": damon, "scheme": scheme, "probes": probes,
+            "sample": sample}
 
 
 def plan_items(mode):
     """The scenarios of one boot.  static-off must come before static (the
     pair gives the workload slowdown).  probes-1 and probes-4 are static
     with probes added (static is their probes-0), right after it so that
-    the three run on a guest in the same state; upstream skips them."""
+    the three run on a guest in the same state; upstream skips them.
+    faults is static with the page-fault primitive instead of Accessed
+    bits (static is its faults-0), after the probes; upstream skips it."""
     if mode == "quick":
         ps, sizes, moving = 4, [1024, 2048], 6
     else:
@@ -83,6 +95,7 @@ def plan_items(mode):
         item("static", "static", 256, ps, 2),
         item("probes-1", "static", 256, ps, 2, probes=PROBES_1),
         item("probes-4", "static", 256, ps, 2, probes=PROBES_4),
+        item("faults", "static", 256, ps, 2, sample=FAULTS),
         item("stairs", "stairs", 256, 3, moving),
         item("zigzag", "zigzag", 256, 3, moving),
         item("islands", "islands", 256, ps, 2),
@@ -112,10 +125,11 @@ def build(args):
         sh([os.path.join(BENCH, "deps.sh")])
     nice = ["nice", "-n", str(args.nice)]
     if not args.no_build:
-        for k in ("ours", "upstream"):
+        for k in args.kernel_list:
             sh(nice + [os.path.join(REPO, "harness", "build.sh"), BUILD_KIND[k]],
                stdout=subprocess.DEVNULL)
-    for k, p in KERNELS.items():
+    for k in args.kernel_list:
+        p = KERNELS[k]
         if not os.path.exists(p):
             sys.exit("run.py: %s kernel missing: %s" % (k, p))
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
@@ -187,7 +201,12 @@ def main():
     ap.add_argument("--items", default=None, metavar="NAME,...",
                     help="run only these items of the plan (for trying a "
                     "change; a published run uses the whole plan)")
+    ap.add_argument("--kernels", choices=("ours,upstream", "ours"),
+                    default="ours,upstream",
+                    help="boot both (ABAB pairs) or only ours (for the "
+                    "ours-only items, which compare with static of the same boot)")
     args = ap.parse_args()
+    args.kernel_list = args.kernels.split(",")
     pairs = args.pairs or (2 if args.mode == "quick" else 5)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
     out = os.path.abspath(args.out or os.path.join(BUILD, "bench", "%s-%s" % (args.mode, stamp)))
@@ -207,7 +226,8 @@ def main():
             "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
             "started_utc": stamp, "plan": plan, "guest_mem_mib": args.mem,
             "append": args.append, "smp": 1, "icount": "shift=2",
-            "host": os.uname().nodename, "kernels": KERNELS}
+            "host": os.uname().nodename, "kernels": KERNELS,
+            "kernels_run": args.kernel_list}
     for k, p in KERNELS.items():
         cfg = os.path.join(os.path.dirname(p), "../../../.config")
         if os.path.exists(cfg):
@@ -216,7 +236,7 @@ def main():
     build_s = time.monotonic() - start
     meta["build_s"] = build_s
     for i in range(pairs):
-        for k in ("ours", "upstream"):
+        for k in args.kernel_list:
             wd = os.path.join(out, "runs", "%d-%s" % (i, k))
             if os.path.exists(wd):
                 shutil.rmtree(wd)
