@@ -309,6 +309,7 @@ struct damon_sample_filter {
  * @nr_dropped:		Reports it lost because the report buffer was
  *			overwritten before it read them.
  * @keys:		Scratch space for the reports of one interval.
+ * @nr_keys:		Capacity of @keys.
  */
 struct damon_sample_control {
 	struct damon_primitives_enabled primitives_enabled;
@@ -318,6 +319,7 @@ struct damon_sample_control {
 	u64 next_report;
 	unsigned long nr_dropped;
 	struct damon_report_key *keys;
+	unsigned int nr_keys;
 };
 
 /**

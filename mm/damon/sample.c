@@ -13,14 +13,17 @@
  * page-fault path holds a page-table lock when it reports.
  *
  * Locking: the ring is protected by damon_reports_lock (IRQ-safe, a leaf
- * lock).  Everything else here belongs to the context's owner (the kdamond
+ * lock); damon_reports_mutex serialises its allocation and freeing, which
+ * the kdamonds do as they enter and leave the mode.  Everything else here belongs to the context's owner (the kdamond
  * while it runs).
  */
 
 #include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/jump_label.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/sysctl.h>
@@ -256,13 +259,28 @@ nomem:
 
 /* ===== The report ring ===== */
 
-/* Must be a power of two.  40 KiB on 64-bit. */
-#define DAMON_NR_REPORTS	1024
+/*
+ * The ring exists only while a kdamond is in the fault-report mode, and
+ * holds four reports per region of the biggest such context (each region
+ * has one page armed per interval, and pages armed in the interval before
+ * may still report; twice that for margin), a power of two within these
+ * bounds.  40 KiB to 2.5 MiB on 64-bit.
+ */
+#define DAMON_MIN_REPORTS	1024
+#define DAMON_MAX_REPORTS	65536
 
-static struct damon_access_report damon_reports[DAMON_NR_REPORTS];
+/* protected by damon_reports_lock */
+static struct damon_access_report *damon_reports;
+static unsigned int damon_nr_reports;
 /* Number of reports ever pushed; the next one goes to head % size. */
 static u64 damon_reports_head;
+/* Sequence number of the oldest report the ring may hold. */
+static u64 damon_reports_first;
 static DEFINE_SPINLOCK(damon_reports_lock);
+
+/* Serialises the ring's allocation; protects damon_reports_users. */
+static DEFINE_MUTEX(damon_reports_mutex);
+static unsigned int damon_reports_users;
 
 /* One reference per kdamond in the fault-report mode. */
 static DEFINE_STATIC_KEY_FALSE(damon_faults_key);
@@ -273,7 +291,8 @@ static DEFINE_STATIC_KEY_FALSE(damon_faults_key);
  *
  * Every context in the fault-report mode will see the report at the end of
  * its current sampling interval, if its sample filters let it through and a
- * region holds its address.  Never sleeps; when kdamonds read too slowly,
+ * region holds its address.  Reports made while no kdamond is in that mode
+ * are ignored.  Never sleeps; when kdamonds read too slowly,
  * the oldest reports are overwritten, and counted as dropped by each
  * kdamond that did not read them.
  *
@@ -284,8 +303,12 @@ void damon_report_access(struct damon_access_report *report)
 	unsigned long flags;
 
 	spin_lock_irqsave(&damon_reports_lock, flags);
-	damon_reports[damon_reports_head & (DAMON_NR_REPORTS - 1)] = *report;
-	damon_reports_head++;
+	/* no ring: no kdamond would read it */
+	if (damon_reports) {
+		damon_reports[damon_reports_head & (damon_nr_reports - 1)] =
+			*report;
+		damon_reports_head++;
+	}
 	spin_unlock_irqrestore(&damon_reports_lock, flags);
 }
 
@@ -347,6 +370,60 @@ void damon_report_page_fault(struct vm_fault *vmf, bool huge_pmd)
 
 /* ===== The kdamond's side ===== */
 
+/* The ring size that @ctx needs. */
+static unsigned int damon_reports_wanted(struct damon_ctx *ctx)
+{
+	unsigned long n = 4UL * ctx->attrs.max_nr_regions;
+
+	return roundup_pow_of_two(clamp(n, (unsigned long)DAMON_MIN_REPORTS,
+					(unsigned long)DAMON_MAX_REPORTS));
+}
+
+/*
+ * Take a reference of the ring, making it hold at least @n reports.  A
+ * ring that grows loses what it held: readers count that as dropped.
+ */
+static int damon_reports_get(unsigned int n)
+{
+	struct damon_access_report *new = NULL, *old = NULL;
+
+	mutex_lock(&damon_reports_mutex);
+	if (n > damon_nr_reports) {
+		new = kvcalloc(n, sizeof(*new), GFP_KERNEL);
+		if (!new) {
+			mutex_unlock(&damon_reports_mutex);
+			return -ENOMEM;
+		}
+		spin_lock_irq(&damon_reports_lock);
+		old = damon_reports;
+		damon_reports = new;
+		damon_nr_reports = n;
+		damon_reports_first = damon_reports_head;
+		spin_unlock_irq(&damon_reports_lock);
+	}
+	damon_reports_users++;
+	mutex_unlock(&damon_reports_mutex);
+	kvfree(old);
+	return 0;
+}
+
+/* Drop a reference of the ring; the last one frees it. */
+static void damon_reports_put(void)
+{
+	struct damon_access_report *old = NULL;
+
+	mutex_lock(&damon_reports_mutex);
+	if (!--damon_reports_users) {
+		spin_lock_irq(&damon_reports_lock);
+		old = damon_reports;
+		damon_reports = NULL;
+		damon_nr_reports = 0;
+		spin_unlock_irq(&damon_reports_lock);
+	}
+	mutex_unlock(&damon_reports_mutex);
+	kvfree(old);
+}
+
 /* What a report counts for: an address of the context's address space. */
 struct damon_report_key {
 	unsigned long addr;
@@ -358,9 +435,9 @@ struct damon_report_key {
  * @ctx:	The context.
  *
  * Called by the kdamond before each sampling interval.  On entering the
- * fault-report mode the kdamond takes a reference of the fault routing key
- * and starts reading the reports made from now on; on leaving it drops the
- * reference.
+ * fault-report mode the kdamond takes a reference of the report ring (sized
+ * for its &damon_attrs->max_nr_regions) and of the fault routing key, and
+ * starts reading the reports made from now on; on leaving it drops both.
  *
  * Context: The kdamond of @ctx.  May sleep.
  * Return: true if the context samples by page-fault reports.
@@ -373,19 +450,27 @@ bool damon_sample_sync(struct damon_ctx *ctx)
 	if (faults == ctrl->faults_on)
 		return faults;
 	if (faults) {
-		if (!ctrl->keys) {
-			ctrl->keys = kvmalloc_array(DAMON_NR_REPORTS,
-						    sizeof(*ctrl->keys),
-						    GFP_KERNEL);
-			if (!ctrl->keys)
-				return false;	/* tried again next time */
+		unsigned int n = damon_reports_wanted(ctx);
+
+		/* on failure, tried again at the next interval */
+		kvfree(ctrl->keys);
+		ctrl->keys = kvmalloc_array(n, sizeof(*ctrl->keys),
+					    GFP_KERNEL);
+		if (!ctrl->keys)
+			return false;
+		if (damon_reports_get(n)) {
+			kvfree(ctrl->keys);
+			ctrl->keys = NULL;
+			return false;
 		}
+		ctrl->nr_keys = n;
 		static_branch_inc(&damon_faults_key);
 		spin_lock_irq(&damon_reports_lock);
 		ctrl->next_report = damon_reports_head;
 		spin_unlock_irq(&damon_reports_lock);
 	} else {
 		static_branch_dec(&damon_faults_key);
+		damon_reports_put();
 	}
 	ctrl->faults_on = faults;
 	return faults;
@@ -405,8 +490,10 @@ void damon_sample_stop(struct damon_ctx *ctx)
 {
 	struct damon_sample_control *ctrl = &ctx->sample_control;
 
-	if (ctrl->faults_on)
+	if (ctrl->faults_on) {
 		static_branch_dec(&damon_faults_key);
+		damon_reports_put();
+	}
 	ctrl->faults_on = false;
 	kvfree(ctrl->keys);
 	ctrl->keys = NULL;
@@ -423,19 +510,20 @@ static unsigned int damon_read_reports(struct damon_sample_control *ctrl,
 				       unsigned int max)
 {
 	unsigned int i, n;
-	u64 head;
+	u64 head, oldest;
 
 	spin_lock_irq(&damon_reports_lock);
 	head = damon_reports_head;
-	if (head - ctrl->next_report > DAMON_NR_REPORTS) {
-		ctrl->nr_dropped += head - ctrl->next_report -
-			DAMON_NR_REPORTS;
-		ctrl->next_report = head - DAMON_NR_REPORTS;
+	oldest = max(damon_reports_first, head > damon_nr_reports ?
+		     head - damon_nr_reports : 0);
+	if (ctrl->next_report < oldest) {
+		ctrl->nr_dropped += oldest - ctrl->next_report;
+		ctrl->next_report = oldest;
 	}
 	n = min_t(u64, head - ctrl->next_report, max);
 	for (i = 0; i < n; i++)
 		buf[i] = damon_reports[(ctrl->next_report + i) &
-				       (DAMON_NR_REPORTS - 1)];
+				       (damon_nr_reports - 1)];
 	ctrl->next_report += n;
 	spin_unlock_irq(&damon_reports_lock);
 	return n;
@@ -465,7 +553,7 @@ static unsigned int damon_collect_reports(struct damon_ctx *ctx)
 
 	do {
 		n = damon_read_reports(ctrl, buf, ARRAY_SIZE(buf));
-		for (i = 0; i < n && nr < DAMON_NR_REPORTS; i++)
+		for (i = 0; i < n && nr < ctrl->nr_keys; i++)
 			if (damon_sample_filters_pass(ctrl, &buf[i]))
 				ctrl->keys[nr++] = damon_report_key_of(ctx,
 								       &buf[i]);

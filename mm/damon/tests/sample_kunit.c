@@ -4,7 +4,8 @@
  * allow and reject filters, matching, CPU masks, thread lists), validation
  * of the primitives, commit of primitives and filters, and the accounting
  * of access reports into regions (once per region and interval, once per
- * context, drops counted, address units, per-process matching).
+ * context, drops counted, the ring's size, address units, per-process
+ * matching).
  */
 
 #include <kunit/test.h>
@@ -235,6 +236,8 @@ static struct damon_ctx *reports_ctx(struct kunit *test, enum damon_ops_id id)
 	}
 	ctx->sample_control.primitives_enabled =
 		(struct damon_primitives_enabled){ false, true };
+	/* the smallest ring: 1024 reports */
+	ctx->attrs.max_nr_regions = 100;
 	KUNIT_ASSERT_TRUE(test, damon_sample_sync(ctx));
 	return ctx;
 }
@@ -321,7 +324,7 @@ static void damon_sample_reports_dropped(struct kunit *test)
 	struct damon_ctx *ctx = reports_ctx(test, DAMON_OPS_PADDR);
 	unsigned int i;
 
-	/* more than the ring holds: the oldest are lost, and counted */
+	/* more than the ring (1024) holds: the oldest are lost, and counted */
 	report(50, 0, 0);
 	for (i = 0; i < 1024 + 9; i++)
 		report(150, 0, 0);
@@ -329,6 +332,30 @@ static void damon_sample_reports_dropped(struct kunit *test)
 	expect_nr_accesses(test, ctx, 0, 1, 0);
 	KUNIT_EXPECT_EQ(test, ctx->sample_control.nr_dropped, 10UL);
 	reports_ctx_free(ctx);
+}
+
+/* The ring is sized for the biggest context; growing loses what it held. */
+static void damon_sample_reports_ring_grows(struct kunit *test)
+{
+	struct damon_ctx *a = reports_ctx(test, DAMON_OPS_PADDR);
+	struct damon_ctx *b = reports_ctx(test, DAMON_OPS_PADDR);
+	unsigned int i;
+
+	report(150, 0, 0);
+	/* @b enters the mode anew with 1000 regions: a ring of 4096 */
+	damon_sample_stop(b);
+	b->attrs.max_nr_regions = 1000;
+	KUNIT_ASSERT_TRUE(test, damon_sample_sync(b));
+	for (i = 0; i < 4000; i++)
+		report(250, 0, 0);
+	damon_check_reports(a);
+	damon_check_reports(b);
+	expect_nr_accesses(test, a, 0, 0, 1);
+	expect_nr_accesses(test, b, 0, 0, 1);
+	KUNIT_EXPECT_EQ(test, a->sample_control.nr_dropped, 1UL);
+	KUNIT_EXPECT_EQ(test, b->sample_control.nr_dropped, 0UL);
+	reports_ctx_free(a);
+	reports_ctx_free(b);
 }
 
 static void damon_sample_reports_filtered(struct kunit *test)
@@ -374,6 +401,7 @@ static struct kunit_case damon_sample_test_cases[] = {
 	KUNIT_CASE(damon_sample_reports_count),
 	KUNIT_CASE(damon_sample_reports_per_context),
 	KUNIT_CASE(damon_sample_reports_dropped),
+	KUNIT_CASE(damon_sample_reports_ring_grows),
 	KUNIT_CASE(damon_sample_reports_filtered),
 	KUNIT_CASE(damon_sample_reports_per_process),
 	{}
