@@ -91,6 +91,26 @@ damon_expect_fail() {
 	fi
 }
 
+# damon_expect_refused DESC CMD: writing CMD to the state file of kdamond
+# directory $K fails with EINVAL and the kdamond's state and pid stay what
+# they were.
+damon_expect_refused() {
+	local state pid
+
+	state=$(cat "$K/state")
+	pid=$(cat "$K/pid")
+	if damon_write "$K/state" "$2"; then
+		ktap_test_fail "$1 (accepted)"
+	elif [ "$DAMON_ERR" != "Invalid argument" ]; then
+		ktap_test_fail "$1 (error '$DAMON_ERR', want 'Invalid argument')"
+	elif [ "$(cat "$K/state")" != "$state" ] ||
+	     [ "$(cat "$K/pid")" != "$pid" ]; then
+		ktap_test_fail "$1 (kdamond changed: $(cat "$K/state"), pid $(cat "$K/pid"))"
+	else
+		ktap_test_pass "$1"
+	fi
+}
+
 # Turn every kdamond off and remove all of them.
 damon_reset() {
 	local k

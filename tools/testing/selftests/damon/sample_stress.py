@@ -28,12 +28,11 @@ import random
 import subprocess
 import time
 
-from _common import ksft, read, skip_all, write
+from _common import ksft, read, skip_all, stage_stat_target, write
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 HERE = os.path.dirname(os.path.realpath(__file__))
 NUMA = '/proc/sys/kernel/numa_balancing'
-ULONG_MAX = 2**64 - 1
 STORM_S, ONOFF_ROUNDS = 8, 30
 
 
@@ -74,18 +73,7 @@ def stage(i, ops, pid, ranges, faults, filters=()):
             write(f + '/cpumask', arg)
         elif ftype == 'threads':
             write(f + '/tid_arr', arg)
-    write(c + '/targets/nr_targets', 1)
-    if pid:
-        write(c + '/targets/0/pid_target', pid)
-    write(c + '/targets/0/regions/nr_regions', len(ranges))
-    for j, (s, e) in enumerate(ranges):
-        write(c + '/targets/0/regions/%d/start' % j, s)
-        write(c + '/targets/0/regions/%d/end' % j, e)
-    write(c + '/schemes/nr_schemes', 1)
-    s = c + '/schemes/0'
-    write(s + '/action', 'stat')
-    for knob in ('sz', 'nr_accesses', 'age'):
-        write(s + '/access_pattern/%s/max' % knob, ULONG_MAX)
+    stage_stat_target(c, ranges, pid)
 
 
 def churn(secs):

@@ -54,25 +54,6 @@ stage() {
 	echo Y > "$P/1/filters/0/allow"
 }
 
-# expect_refused DESC CMD: writing CMD to state fails with EINVAL and the
-# kdamond's state and pid stay what they were.
-expect_refused() {
-	local state pid
-
-	state=$(cat "$K/state")
-	pid=$(cat "$K/pid")
-	if damon_write "$K/state" "$2"; then
-		ktap_test_fail "$1 (accepted)"
-	elif [ "$DAMON_ERR" != "$EINVAL" ]; then
-		ktap_test_fail "$1 (error '$DAMON_ERR', want '$EINVAL')"
-	elif [ "$(cat "$K/state")" != "$state" ] ||
-	     [ "$(cat "$K/pid")" != "$pid" ]; then
-		ktap_test_fail "$1 (kdamond changed: $(cat "$K/state"), pid $(cat "$K/pid"))"
-	else
-		ktap_test_pass "$1"
-	fi
-}
-
 # Number of probes/<P> directories of every tried region, one per line.
 tried_probe_counts() {
 	local r
@@ -119,19 +100,19 @@ victim=$!
 stage $victim || ktap_exit_fail_msg "could not stage the kdamond"
 
 echo memcg > "$P/1/filters/0/type"
-expect_refused "on with a memcg probe filter whose path was never written" on
+damon_expect_refused "on with a memcg probe filter whose path was never written" on
 echo /damon-no-such-cgroup > "$P/1/filters/0/path"
-expect_refused "on with a memcg probe filter path that does not exist" on
+damon_expect_refused "on with a memcg probe filter path that does not exist" on
 echo hugepage_size > "$P/1/filters/0/type"
 echo 2097152 > "$P/1/filters/0/min"
 echo 4096 > "$P/1/filters/0/max"
-expect_refused "on with a hugepage_size probe filter min above max" on
+damon_expect_refused "on with a hugepage_size probe filter min above max" on
 echo 4096 > "$P/1/filters/0/min"
 echo 2097152 > "$P/1/filters/0/max"
 echo 1 > "$P/0/weight"
 echo 1000 > "$IV/sample_us"
 echo 300000 > "$IV/aggr_us"
-expect_refused "on with a weight and 300 samples per aggregation" on
+damon_expect_refused "on with a weight and 300 samples per aggregation" on
 echo 0 > "$P/0/weight"
 echo 5000 > "$IV/sample_us"
 echo 100000 > "$IV/aggr_us"
@@ -139,7 +120,7 @@ echo 1 > "$S/core_filters/nr_filters"
 echo probe_hits_wsum > "$S/core_filters/0/type"
 echo 10 > "$S/core_filters/0/min"
 echo 9 > "$S/core_filters/0/max"
-expect_refused "on with a probe_hits_wsum DAMOS filter min above max" on
+damon_expect_refused "on with a probe_hits_wsum DAMOS filter min above max" on
 echo 0 > "$S/core_filters/nr_filters"
 damon_expect_read "the refused ons left the kdamond off" "$K/state" off
 
@@ -185,19 +166,19 @@ echo 3 > "$P/nr_probes"
 echo 1 > "$P/2/filters/nr_filters"
 echo memcg > "$P/2/filters/0/type"
 echo /damon-no-such-cgroup > "$P/2/filters/0/path"
-expect_refused "commit with a memcg probe filter path that does not exist" \
+damon_expect_refused "commit with a memcg probe filter path that does not exist" \
 	commit
 echo hugepage_size > "$P/2/filters/0/type"
 echo 1 > "$P/2/filters/0/min"
 echo 0 > "$P/2/filters/0/max"
-expect_refused "commit with a hugepage_size probe filter min above max" \
+damon_expect_refused "commit with a hugepage_size probe filter min above max" \
 	commit
 echo 0 > "$P/2/filters/0/max"
 echo anon > "$P/2/filters/0/type"
 echo 1 > "$P/2/weight"
 echo 1000 > "$IV/sample_us"
 echo 300000 > "$IV/aggr_us"
-expect_refused "commit of a weight with 300 samples per aggregation" commit
+damon_expect_refused "commit of a weight with 300 samples per aggregation" commit
 echo 5000 > "$IV/sample_us"
 echo 100000 > "$IV/aggr_us"
 echo 0 > "$P/2/weight"

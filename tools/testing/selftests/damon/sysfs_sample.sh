@@ -61,25 +61,6 @@ expect_cpulist() {
 	fi
 }
 
-# expect_refused DESC CMD: writing CMD to state fails with EINVAL and the
-# kdamond's state and pid stay what they were.
-expect_refused() {
-	local state pid
-
-	state=$(cat "$K/state")
-	pid=$(cat "$K/pid")
-	if damon_write "$K/state" "$2"; then
-		ktap_test_fail "$1 (accepted)"
-	elif [ "$DAMON_ERR" != "$EINVAL" ]; then
-		ktap_test_fail "$1 (error '$DAMON_ERR', want '$EINVAL')"
-	elif [ "$(cat "$K/state")" != "$state" ] ||
-	     [ "$(cat "$K/pid")" != "$pid" ]; then
-		ktap_test_fail "$1 (kdamond changed: $(cat "$K/state"), pid $(cat "$K/pid"))"
-	else
-		ktap_test_pass "$1"
-	fi
-}
-
 # The running sampling interval, as update_tuned_intervals shows it.
 running_sample_us() {
 	damon_write "$K/state" update_tuned_intervals && cat "$IV/sample_us"
@@ -278,15 +259,15 @@ echo "$victim" > "$C/targets/0/pid_target"
 echo 0 > "$F/nr_filters"
 
 set_primitives Y Y
-expect_refused "on with both primitives Y" on
+damon_expect_refused "on with both primitives Y" on
 set_primitives N N
-expect_refused "on with both primitives N" on
+damon_expect_refused "on with both primitives N" on
 set_primitives N Y
 echo 1 > "$F/nr_filters"
 echo threads > "$F/0/type"
-expect_refused "on with a threads filter whose tid_arr was never written" on
+damon_expect_refused "on with a threads filter whose tid_arr was never written" on
 set_primitives Y N
-expect_refused "on (page_table) with a threads filter without tid_arr" on
+damon_expect_refused "on (page_table) with a threads filter without tid_arr" on
 damon_expect_read "the refused ons left the kdamond off" "$K/pid" -1
 
 # ----- a running kdamond: refused commits, and commits into page_fault -----
@@ -303,13 +284,13 @@ pid=$(cat "$K/pid")
 # a refused commit must not apply even the marker sample_us of 4000
 echo 4000 > "$IV/sample_us"
 set_primitives Y Y
-expect_refused "commit of both primitives Y" commit
+damon_expect_refused "commit of both primitives Y" commit
 set_primitives N N
-expect_refused "commit of both primitives N" commit
+damon_expect_refused "commit of both primitives N" commit
 set_primitives N Y
 echo 4 > "$F/nr_filters"
 echo threads > "$F/3/type"
-expect_refused "commit of a threads filter without tid_arr" commit
+damon_expect_refused "commit of a threads filter without tid_arr" commit
 damon_expect_read "refused commits kept the running sample_us" \
 	<(running_sample_us) 5000
 
