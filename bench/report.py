@@ -573,6 +573,26 @@ def truth_matrix(wl, lo, hi, bins, t0, t1, dt):
     return mat
 
 
+def draw_accesses(ax, wl, snaps, maxacc, dt, title):
+    """One heatmap panel: a run's nr_accesses over the workload's buffer."""
+    mat = heat_matrix(snaps, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+    ax.imshow(mat, aspect="auto", origin="upper", cmap="inferno",
+              vmin=0, vmax=maxacc, interpolation="nearest",
+              extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
+    ax.set_title(title)
+    ax.set_xlabel("offset in buffer (MiB)")
+
+
+def draw_truth(ax, wl, dt):
+    """The ground-truth panel beside them: how often the workload touched."""
+    truth = truth_matrix(wl, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
+    ax.imshow(truth, aspect="auto", origin="upper", cmap="inferno", vmin=0, vmax=1,
+              interpolation="nearest",
+              extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
+    ax.set_title("ground truth (touch frequency)")
+    ax.set_xlabel("offset in buffer (MiB)")
+
+
 def plot_heatmaps(raw, plan, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -587,20 +607,8 @@ def plot_heatmaps(raw, plan, outdir):
         fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), sharey=True)
         for ax, k in zip(axes, KERNELS):
             wl, snaps = raw[k][name]
-            t1 = wl["done"] - wl["t0"]
-            mat = heat_matrix(snaps, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
-            ax.imshow(mat, aspect="auto", origin="upper", cmap="inferno",
-                      vmin=0, vmax=maxacc, interpolation="nearest",
-                      extent=(0, (wl["end"] - wl["start"]) / 2**20, t1, 0))
-            ax.set_title("%s: nr_accesses" % k)
-            ax.set_xlabel("offset in buffer (MiB)")
-        wl = raw["ours"][name][0]
-        truth = truth_matrix(wl, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
-        axes[2].imshow(truth, aspect="auto", origin="upper", cmap="inferno", vmin=0, vmax=1,
-                       interpolation="nearest",
-                       extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
-        axes[2].set_title("ground truth (touch frequency)")
-        axes[2].set_xlabel("offset in buffer (MiB)")
+            draw_accesses(ax, wl, snaps, maxacc, dt, "%s: nr_accesses" % k)
+        draw_truth(axes[2], raw["ours"][name][0], dt)
         axes[0].set_ylabel("time (s)")
         fig.suptitle("scenario %s (pair 0)" % name)
         fig.tight_layout()
@@ -625,19 +633,9 @@ def plot_faults_heatmap(raw, plan, outdir):
     for ax, (n, title) in zip(axes, ((FAULTS_BASE, "Accessed bits"),
                                      (FAULTS_ITEM, "page faults"))):
         wl, snaps = raw[n]
-        mat = heat_matrix(snaps, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
-        ax.imshow(mat, aspect="auto", origin="upper", cmap="inferno",
-                  vmin=0, vmax=maxacc, interpolation="nearest",
-                  extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
-        ax.set_title("ours, %s (%s): nr_accesses" % (n, title))
-        ax.set_xlabel("offset in buffer (MiB)")
-    wl = raw[FAULTS_ITEM][0]
-    truth = truth_matrix(wl, wl["start"], wl["end"], 128, wl["t0"], wl["done"], dt)
-    axes[2].imshow(truth, aspect="auto", origin="upper", cmap="inferno", vmin=0, vmax=1,
-                   interpolation="nearest",
-                   extent=(0, (wl["end"] - wl["start"]) / 2**20, wl["done"] - wl["t0"], 0))
-    axes[2].set_title("ground truth (touch frequency)")
-    axes[2].set_xlabel("offset in buffer (MiB)")
+        draw_accesses(ax, wl, snaps, maxacc, dt,
+                      "ours, %s (%s): nr_accesses" % (n, title))
+    draw_truth(axes[2], raw[FAULTS_ITEM][0], dt)
     axes[0].set_ylabel("time (s)")
     fig.suptitle("static vs faults (ours, pair 0)")
     fig.tight_layout()
