@@ -205,6 +205,8 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 	damon_adjust_merge(ctx, max(max_nr / 10, 1U));
 	/* before the new window: guided cuts read this window's samples */
 	damon_adjust_split(ctx);
+	/* merging next to a region bigger than its limit can go below it */
+	damon_ensure_min_nr_regions(ctx);
 	damon_for_each_target(t, ctx)
 		damon_for_each_region(r, t)
 			damon_region_new_window(r);

@@ -834,15 +834,20 @@ void damon_adjust_split(struct damon_ctx *ctx)
 					   nr_samples, ctx->min_region_sz);
 }
 
-/* Cut @r into pieces of about @piece bytes, all @msz-aligned. */
-static int damon_cut_evenly(struct damon_target *t, struct damon_region *r,
-			    unsigned long piece, unsigned long msz)
+/*
+ * Cut @r into near-equal pieces of about @piece bytes, all @msz-aligned,
+ * adding at most @max_added regions.  Return: the regions added, or
+ * -ENOMEM.
+ */
+static long damon_cut_evenly(struct damon_target *t, struct damon_region *r,
+			     unsigned long piece, unsigned long msz,
+			     unsigned long max_added)
 {
 	unsigned long units = damon_sz_region(r) / msz;
 	unsigned long nr = DIV_ROUND_UP(damon_sz_region(r), piece);
-	int added = 0;
+	long added = 0;
 
-	nr = min(nr, units);
+	nr = min3(nr, units, max_added + 1);
 	while (nr > 1) {
 		/* the first of @nr near-equal pieces */
 		unsigned long cut = units / nr;
@@ -867,29 +872,42 @@ static int damon_cut_evenly(struct damon_target *t, struct damon_region *r,
  * that mapped new memory gets one new region per new range) and after
  * damon_call() functions, such as a commit (which may also raise
  * min_nr_regions).  Otherwise a snapshot taken before the next split could
- * show fewer regions than min_nr_regions.  Regions bigger than the total
- * size / min_nr_regions are cut into near-equal pieces of at most that
- * size, so that no region is much bigger than the others; the pieces keep
- * the counters and age of the region they come from.  Regions of the
- * minimum size are not cut.
+ * show fewer regions than min_nr_regions.  It also runs at the end of each
+ * aggregation interval: merging keeps a region within the total size /
+ * min_nr_regions, but a region that is already bigger (one that an update
+ * stretched over new memory, say) lets the others merge below the minimum.
+ * Regions bigger than the total size / min_nr_regions are cut, in address
+ * order, into near-equal pieces of at most that size, until there are
+ * min_nr_regions regions: no more, so that a minimum close to
+ * max_nr_regions is not overshot.  The pieces keep the counters and age of
+ * the region they come from.  Regions of the minimum size are not cut.
  *
  * Context: Caller owns @ctx; may sleep.
  */
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 {
 	unsigned long msz = max(ctx->min_region_sz, 1UL);
+	unsigned long nr = damon_total_nr_regions(ctx);
+	unsigned long min_nr = ctx->attrs.min_nr_regions;
 	unsigned long piece;
 	struct damon_target *t;
 	struct damon_region *r, *next;
 
-	if (damon_total_nr_regions(ctx) >= ctx->attrs.min_nr_regions)
+	if (nr >= min_nr)
 		return;
-	piece = max(damon_ctx_total_sz(ctx) /
-		    max(ctx->attrs.min_nr_regions, 1UL), msz);
-	damon_for_each_target(t, ctx)
-		damon_for_each_region_safe(r, next, t)
-			if (damon_cut_evenly(t, r, piece, msz) < 0)
+	piece = max(damon_ctx_total_sz(ctx) / max(min_nr, 1UL), msz);
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region_safe(r, next, t) {
+			long added = damon_cut_evenly(t, r, piece, msz,
+						      min_nr - nr);
+
+			if (added < 0)
 				return;
+			nr += added;
+			if (nr >= min_nr)
+				return;
+		}
+	}
 }
 
 /* ===== Initialisation ===== */

@@ -503,7 +503,8 @@ static void damon_regions_guided_isolates_fast(struct kunit *test)
 
 /*
  * 130 pages in two targets, min_nr_regions 10: pieces of at most 13 pages,
- * near-equal within each target (8 of 100 pages, 3 of 30).
+ * near-equal within each target, and no more regions than the minimum:
+ * 8 of the 100 pages, then the 30 pages only in two.
  */
 static void damon_regions_ensure_min(struct kunit *test)
 {
@@ -521,7 +522,7 @@ static void damon_regions_ensure_min(struct kunit *test)
 	damon_add_target(ctx, tb);
 	damon_ensure_min_nr_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(ta), 8);
-	KUNIT_EXPECT_EQ(test, damon_nr_regions(tb), 3);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(tb), 2);
 	KUNIT_EXPECT_TRUE(test, damon_regions_valid(ta));
 	KUNIT_EXPECT_TRUE(test, damon_regions_valid(tb));
 	damon_for_each_region(r, ta) {
@@ -529,11 +530,35 @@ static void damon_regions_ensure_min(struct kunit *test)
 		KUNIT_EXPECT_LE(test, damon_sz_region(r), 13 * MSZ);
 	}
 	damon_for_each_region(r, tb)
-		KUNIT_EXPECT_EQ(test, damon_sz_region(r), 10 * MSZ);
+		KUNIT_EXPECT_EQ(test, damon_sz_region(r), 15 * MSZ);
 
 	/* already enough regions: nothing changes */
 	damon_ensure_min_nr_regions(ctx);
-	KUNIT_EXPECT_EQ(test, damon_total_nr_regions(ctx), 11);
+	KUNIT_EXPECT_EQ(test, damon_total_nr_regions(ctx), 10);
+	damon_destroy_ctx(ctx);
+}
+
+/*
+ * The case merging leaves behind: one region far bigger than its share and
+ * small ones merged up to theirs.  The minimum is reached exactly, so a
+ * minimum equal to max_nr_regions is not overshot.
+ */
+static void damon_regions_ensure_min_exact(struct kunit *test)
+{
+	static const struct range_spec specs[] = {
+		{0, MSZ}, {MSZ, 2 * MSZ}, {2 * MSZ, 1000 * MSZ},
+	};
+	struct damon_ctx *ctx = damon_new_ctx();
+	struct damon_target *t = new_target_with(test, specs, 3);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->attrs.min_nr_regions = 10;
+	ctx->attrs.max_nr_regions = 10;
+	damon_add_target(ctx, t);
+	damon_ensure_min_nr_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 10);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	KUNIT_EXPECT_EQ(test, damon_sz_region(damon_first_region(t)), MSZ);
 	damon_destroy_ctx(ctx);
 }
 
@@ -757,6 +782,7 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE_PARAM(damon_regions_guided_split, guided_gen_params),
 	KUNIT_CASE(damon_regions_guided_isolates_fast),
 	KUNIT_CASE(damon_regions_ensure_min),
+	KUNIT_CASE(damon_regions_ensure_min_exact),
 	KUNIT_CASE(damon_regions_age_reset),
 	KUNIT_CASE(damon_regions_moving_sum),
 	KUNIT_CASE(damon_regions_probe_hits_lifecycle),
