@@ -71,22 +71,34 @@ struct damon_size_range {
  * @nr_accesses:	Sampling intervals of the current aggregation interval in
  *			which an access was seen.  Reset at each aggregation;
  *			update only with damon_update_region_access_rate().
- * @nr_accesses_bp:	Moving-sum estimate of @nr_accesses over one aggregation
- *			interval, in basis points (1/10000) of an access, so it
- *			is meaningful at any point of an aggregation interval.
+ * @age:		Aggregation intervals since the access frequency of the
+ *			region last changed significantly.
+ * @last_nr_accesses:	(private) @nr_accesses of the previous aggregation.
+ * @hit_lo:		(private) Lowest sampled address found accessed in the
+ *			current aggregation interval, as an offset from
+ *			@ar.start in units of a 1/32768 of the region's size
+ *			(rounded up to a power of two, at least one byte).
+ * @has_probes:		(private) The object has room for @probe_hits and
+ *			@last_probe_hits; see damon_region_has_probes().
+ * @hit_hi:		(private) Offset of the end of the highest such address,
+ *			in the same units, rounded up; 0 while no sample found
+ *			an access.
+ * @list:		Sibling link in &damon_target->regions_list.
  * @probe_hits:	Sampling intervals of the current aggregation interval in
  *			which data-attribute probe i (in &damon_ctx->probes
  *			order) hit the sampled page, in slot i; saturates at
- *			255.  See struct damon_probe.
- * @age:		Aggregation intervals since the access frequency of the
- *			region last changed significantly.
- * @list:		Sibling link in &damon_target->regions_list.
- * @last_nr_accesses:	(private) @nr_accesses of the previous aggregation.
+ *			255.  See struct damon_probe.  Only present when
+ *			@has_probes is set.
  * @last_probe_hits:	(private) @probe_hits of the previous aggregation.
- * @hit_start:		(private) Lowest sampled address found accessed in the
- *			current aggregation interval.
- * @hit_end:		(private) Highest such address plus one; 0 while no
- *			sample found an access.
+ *
+ * The moving-sum estimate of @nr_accesses, meaningful at any point of an
+ * aggregation interval, is damon_nr_accesses_mvsum().
+ *
+ * A region of a context without probes is allocated without the two probe
+ * counter arrays (DAMON_REGION_BASE_SIZE bytes), so that monitoring alone
+ * costs no memory for them; the kdamond gives the regions of a context
+ * with probes the bigger object (damon_fit_region_storage()).  Never copy a
+ * region by structure assignment.
  *
  * When two regions are merged, @nr_accesses, @probe_hits and @age of the
  * result are the size-weighted averages of the two; when one is split, both
@@ -96,17 +108,37 @@ struct damon_region {
 	struct damon_addr_range ar;
 	unsigned long sampling_addr;
 	unsigned int nr_accesses;
-	unsigned char probe_hits[DAMON_MAX_PROBES];
-	unsigned int nr_accesses_bp;
 	unsigned int age;
-	/* private; here, so that the small members pack without holes */
+	/* private */
 	unsigned int last_nr_accesses;
-	unsigned char last_probe_hits[DAMON_MAX_PROBES];
+	u16 hit_lo:15;
+	u16 has_probes:1;
+	u16 hit_hi;
 	struct list_head list;
 
-	unsigned long hit_start;
-	unsigned long hit_end;
+	/* only in objects with has_probes set */
+	unsigned char probe_hits[DAMON_MAX_PROBES];
+	unsigned char last_probe_hits[DAMON_MAX_PROBES];
 };
+
+/* Size of a region object without the probe counters. */
+#define DAMON_REGION_BASE_SIZE	offsetof(struct damon_region, probe_hits)
+
+/**
+ * damon_region_has_probes() - Whether a region has the probe counters.
+ * @r:	The region.
+ *
+ * Read &damon_region->probe_hits only if this is true; it is for every
+ * region of a context with probes, except when memory ran out while the
+ * kdamond gave the region the bigger object (its hits then count as none
+ * until the next aggregation interval's attempt succeeds).
+ *
+ * Return: true if @r has &damon_region->probe_hits.
+ */
+static inline bool damon_region_has_probes(const struct damon_region *r)
+{
+	return r->has_probes;
+}
 
 /**
  * struct damon_target - A monitoring target.

@@ -50,7 +50,7 @@ static void damon_rescale_probe_hits(struct damon_region *r,
 {
 	int i;
 
-	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+	for (i = 0; damon_region_has_probes(r) && i < DAMON_MAX_PROBES; i++) {
 		r->probe_hits[i] = min(damon_rescale(r->probe_hits[i], new_n,
 						     old_n), U8_MAX);
 		r->last_probe_hits[i] = min(damon_rescale(r->last_probe_hits[i],
@@ -60,8 +60,9 @@ static void damon_rescale_probe_hits(struct damon_region *r,
 }
 
 /*
- * Re-express the counters of every region of @ctx in @new: nr_accesses, its
- * moving sum and the probe hits count samples per aggregation interval, age
+ * Re-express the counters of every region of @ctx in @new: nr_accesses, the
+ * previous window's count and the probe hits count samples per aggregation
+ * interval, age
  * counts aggregation intervals.  Also used by intervals auto-tuning.
  */
 void damon_rescale_regions(struct damon_ctx *ctx,
@@ -82,8 +83,6 @@ void damon_rescale_regions(struct damon_ctx *ctx,
 						       old_n);
 			r->last_nr_accesses = damon_rescale(r->last_nr_accesses,
 							    new_n, old_n);
-			r->nr_accesses_bp = damon_rescale(r->nr_accesses_bp,
-							  new_n, old_n);
 			r->age = damon_rescale(r->age, old->aggr_interval,
 					       new->aggr_interval);
 			damon_rescale_probe_hits(r, new_n, old_n);

@@ -388,6 +388,9 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 		err = damon_commit_probes(dst, src);
 	if (!err)
 		err = damon_commit_schemes(dst, src);
+	/* the committed regions and probes may need other region objects */
+	if (!err)
+		damon_fit_region_storage(dst);
 	/* a failure midway leaves @dst half updated: its kdamond stops */
 	dst->maybe_corrupted = err != 0;
 	return err;

@@ -136,6 +136,7 @@ static void kdamond_setup(struct damon_ctx *ctx)
 		ctx->ops.init(ctx);
 	damon_ensure_min_nr_regions(ctx);
 	damon_probes_refresh(ctx);
+	damon_fit_region_storage(ctx);
 	ctx->attrs.aggr_samples = damon_nr_samples_per_aggr(&ctx->attrs);
 	ctx->passed_sample_intervals = 0;
 	ctx->nr_accesses_sum = 0;
@@ -177,6 +178,9 @@ static void kdamond_end_window(struct damon_ctx *ctx, unsigned int max_nr)
 	struct damon_region *r;
 	unsigned long tidx = 0;
 
+	/* regions made since the last call (set_regions) lack the counters */
+	if (nr_probes)
+		damon_fit_region_storage(ctx);
 	/* the attributes-only mode ages and merges on weighted probe hits */
 	if (attrs_only)
 		age_thres = max(damon_probe_hits_wsum_max(ctx) / 10, 1U);
@@ -305,6 +309,7 @@ static void kdamond_sample_once(struct damon_ctx *ctx)
 		if (ctx->ops.update) {
 			ctx->ops.update(ctx);
 			damon_ensure_min_nr_regions(ctx);
+			damon_fit_region_storage(ctx);
 		}
 		ctx->next_ops_update_sis = ctx->passed_sample_intervals +
 			damon_us_to_sis(&ctx->attrs,

@@ -112,6 +112,15 @@ void damon_age_region(struct damon_region *r,
 void damon_age_region_wsum(struct damon_region *r, struct damon_ctx *ctx,
 			   unsigned int thres);
 void damon_region_new_window(struct damon_region *r);
+struct damon_region *damon_alloc_region(unsigned long start, unsigned long end,
+					bool probes);
+void damon_fit_region_storage(struct damon_ctx *ctx);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool damon_region_hits(const struct damon_region *r, unsigned long *lo,
+		       unsigned long *hi);
+void damon_region_set_hits(struct damon_region *r, unsigned long lo,
+			   unsigned long hi);
+#endif
 bool damon_regions_valid(struct damon_target *t);
 bool damon_regions_fit(struct damon_target *t, unsigned long min_region_sz);
 void damon_ensure_min_nr_regions(struct damon_ctx *ctx);

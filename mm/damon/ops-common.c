@@ -604,6 +604,8 @@ void damon_probes_hit(struct damon_ctx *ctx, struct damon_region *r,
 	struct damon_probe *p;
 	int i = 0;
 
+	if (!damon_region_has_probes(r))
+		return;
 	damon_for_each_probe(p, ctx) {
 		if (i >= DAMON_MAX_PROBES)
 			break;

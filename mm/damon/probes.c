@@ -411,7 +411,7 @@ unsigned char damon_probe_hits_mvsum(int idx, struct damon_region *r,
 {
 	unsigned long left, total, sum;
 
-	if (idx < 0 || idx >= DAMON_MAX_PROBES)
+	if (idx < 0 || idx >= DAMON_MAX_PROBES || !damon_region_has_probes(r))
 		return 0;
 	damon_window_left(ctx, &left, &total);
 	sum = r->probe_hits[idx] + r->last_probe_hits[idx] * left / total;
@@ -437,6 +437,8 @@ unsigned int damon_probe_hits_wsum(struct damon_region *r, bool last, bool mv,
 	unsigned int sum = 0;
 	int i = 0;
 
+	if (!damon_region_has_probes(r))
+		return 0;
 	damon_for_each_probe(p, ctx) {
 		unsigned int hits;
 
@@ -459,15 +461,24 @@ unsigned int damon_probe_hits_wsum(struct damon_region *r, bool last, bool mv,
  * @r:		The region.
  * @ctx:	The region's context.
  *
- * The same estimate as &damon_region->nr_accesses_bp, in samples.
+ * The accesses over the last aggregation interval's length, as for
+ * damon_probe_hits_mvsum(): the current window's count plus the previous
+ * window's, scaled by the part of the current window still to come.  Right
+ * at a window boundary this is the completed window's count.  Computed
+ * when asked, so the region keeps no running estimate.
  *
  * Context: The kdamond of @ctx, or @ctx is not running.
- * Return: &damon_region->nr_accesses_bp / 10000.
+ * Return: The estimate, in samples.
  */
 unsigned int damon_nr_accesses_mvsum(struct damon_region *r,
 				     struct damon_ctx *ctx)
 {
-	return r->nr_accesses_bp / 10000;
+	unsigned long left, total;
+	u64 sum;
+
+	damon_window_left(ctx, &left, &total);
+	sum = r->nr_accesses + div_u64((u64)r->last_nr_accesses * left, total);
+	return min_t(u64, sum, UINT_MAX);
 }
 
 /*

@@ -74,7 +74,13 @@
  * edge; the pieces then merge with their own kind.
  */
 
+/*
+ * Two caches: regions of contexts without probes do not carry the probe
+ * counters (the common case: monitoring alone).  SLUB names the first
+ * "damon_region", which the benchmark reads.
+ */
 static struct kmem_cache *damon_region_cache __ro_after_init;
+static struct kmem_cache *damon_region_probes_cache __ro_after_init;
 
 /* ===== Region lifecycle ===== */
 
@@ -90,38 +96,114 @@ static struct kmem_cache *damon_region_cache __ro_after_init;
  */
 struct damon_region *damon_new_region(unsigned long start, unsigned long end)
 {
-	struct damon_region *r = kmem_cache_alloc(damon_region_cache, GFP_KERNEL);
+	return damon_alloc_region(start, end, false);
+}
 
-	if (r)
-		*r = (struct damon_region){
-			.ar = { .start = start, .end = end },
-			.list = LIST_HEAD_INIT(r->list),
-		};
+/**
+ * damon_alloc_region() - Allocate a region, with or without probe counters.
+ * @start:	Start address of the region.
+ * @end:	End address of the region (exclusive).
+ * @probes:	Give it &damon_region->probe_hits (for a context with probes).
+ *
+ * Context: Process context; may sleep.
+ * Return: The new region, zeroed but for its range, or NULL.
+ */
+struct damon_region *damon_alloc_region(unsigned long start, unsigned long end,
+					bool probes)
+{
+	struct kmem_cache *c = probes ? damon_region_probes_cache :
+		damon_region_cache;
+	struct damon_region *r = kmem_cache_zalloc(c, GFP_KERNEL);
+
+	if (!r)
+		return NULL;
+	r->ar.start = start;
+	r->ar.end = end;
+	r->has_probes = probes;
+	INIT_LIST_HEAD(&r->list);
 	return r;
+}
+
+static void damon_free_region(struct damon_region *r)
+{
+	kmem_cache_free(r->has_probes ? damon_region_probes_cache :
+			damon_region_cache, r);
+}
+
+/*
+ * The accessed-sample bounds (&damon_region->hit_lo, hit_hi) are offsets
+ * from the region's start in units of 2^shift bytes, the smallest power of
+ * two that brings the region's size below 2^15 units: 15 bits for the
+ * lowest, 16 for the rounded-up end.  A cut at such a bound is at most a
+ * 1/16384 of the region away from the sample (on the same page for
+ * regions below 128 MiB); the unit changes with the size, so whoever
+ * changes a range reads the bounds before and stores them again after.
+ */
+static unsigned int damon_hit_shift(const struct damon_region *r)
+{
+	unsigned int bits = fls_long(r->ar.end - r->ar.start);
+
+	return bits > 15 ? bits - 15 : 0;
+}
+
+/* The accessed-sample bounds of @r as addresses; false if none. */
+VISIBLE_IF_KUNIT bool damon_region_hits(const struct damon_region *r,
+					 unsigned long *lo, unsigned long *hi)
+{
+	unsigned int shift = damon_hit_shift(r);
+
+	if (!r->hit_hi)
+		return false;
+	*lo = r->ar.start + ((unsigned long)r->hit_lo << shift);
+	*hi = min(r->ar.start + ((unsigned long)r->hit_hi << shift), r->ar.end);
+	return *lo < *hi;
+}
+
+/* Store [@lo, @hi) clipped to @r as its accessed-sample bounds. */
+VISIBLE_IF_KUNIT void damon_region_set_hits(struct damon_region *r,
+					     unsigned long lo, unsigned long hi)
+{
+	unsigned int shift = damon_hit_shift(r);
+
+	lo = max(lo, r->ar.start);
+	hi = min(hi, r->ar.end);
+	if (lo >= hi) {
+		r->hit_lo = 0;
+		r->hit_hi = 0;
+		return;
+	}
+	r->hit_lo = (lo - r->ar.start) >> shift;
+	r->hit_hi = (hi - r->ar.start + (1UL << shift) - 1) >> shift;
 }
 
 /* Widen the range of @r's accessed samples to cover @addr. */
 static void damon_note_hit(struct damon_region *r, unsigned long addr)
 {
-	if (!r->hit_end) {
-		r->hit_start = addr;
-		r->hit_end = addr + 1;
+	unsigned long lo, hi;
+
+	if (addr < r->ar.start || addr >= r->ar.end)
 		return;
+	if (!damon_region_hits(r, &lo, &hi)) {
+		lo = addr;
+		hi = addr + 1;
 	}
-	r->hit_start = min(r->hit_start, addr);
-	r->hit_end = max(r->hit_end, addr + 1);
+	damon_region_set_hits(r, min(lo, addr), max(hi, addr + 1));
 }
 
-/* Forget the accessed samples of @r that lie outside it (after a cut). */
-static void damon_clip_hits(struct damon_region *r)
+/* Copy the probe counters of @src to @dst, as far as both have them. */
+static void damon_copy_probe_hits(struct damon_region *dst,
+				  const struct damon_region *src)
 {
-	if (r->hit_end <= r->ar.start || r->hit_start >= r->ar.end) {
-		r->hit_start = 0;
-		r->hit_end = 0;
+	if (!dst->has_probes)
+		return;
+	if (!src->has_probes) {
+		memset(dst->probe_hits, 0, sizeof(dst->probe_hits));
+		memset(dst->last_probe_hits, 0, sizeof(dst->last_probe_hits));
 		return;
 	}
-	r->hit_start = max(r->hit_start, r->ar.start);
-	r->hit_end = min(r->hit_end, r->ar.end);
+	memcpy(dst->probe_hits, src->probe_hits, sizeof(dst->probe_hits));
+	memcpy(dst->last_probe_hits, src->last_probe_hits,
+	       sizeof(dst->last_probe_hits));
 }
 
 /**
@@ -148,7 +230,7 @@ void damon_destroy_region(struct damon_region *r, struct damon_target *t)
 {
 	list_del(&r->list);
 	t->nr_regions--;
-	kmem_cache_free(damon_region_cache, r);
+	damon_free_region(r);
 }
 
 /**
@@ -173,26 +255,75 @@ struct damon_region *damon_cut_region(struct damon_target *t,
 					   unsigned long sz_r)
 {
 	struct damon_region *n;
+	unsigned long lo, hi;
+	bool hits;
 
 	if (WARN_ON_ONCE(!sz_r || sz_r >= damon_sz_region(r)))
 		return NULL;
-	n = damon_new_region(r->ar.start + sz_r, r->ar.end);
+	n = damon_alloc_region(r->ar.start + sz_r, r->ar.end, r->has_probes);
 	if (!n)
 		return NULL;
 	n->nr_accesses = r->nr_accesses;
-	n->nr_accesses_bp = r->nr_accesses_bp;
 	n->last_nr_accesses = r->last_nr_accesses;
-	memcpy(n->probe_hits, r->probe_hits, sizeof(n->probe_hits));
-	memcpy(n->last_probe_hits, r->last_probe_hits,
-	       sizeof(n->last_probe_hits));
+	damon_copy_probe_hits(n, r);
 	n->age = r->age;
-	n->hit_start = r->hit_start;
-	n->hit_end = r->hit_end;
+	hits = damon_region_hits(r, &lo, &hi);
 	r->ar.end = n->ar.start;
-	damon_clip_hits(r);
-	damon_clip_hits(n);
+	if (hits) {
+		damon_region_set_hits(r, lo, hi);
+		damon_region_set_hits(n, lo, hi);
+	} else {
+		damon_region_set_hits(r, 0, 0);
+	}
 	damon_insert_region(n, r, damon_next_region(r), t);
 	return n;
+}
+
+/* A copy of @r in the object size @probes asks for, replacing it. */
+static void damon_refit_region(struct damon_region *r, bool probes)
+{
+	struct damon_region *n = damon_alloc_region(r->ar.start, r->ar.end,
+						    probes);
+
+	/* no memory: keep @r, and try again at the next call */
+	if (!n)
+		return;
+	n->sampling_addr = r->sampling_addr;
+	n->nr_accesses = r->nr_accesses;
+	n->age = r->age;
+	n->last_nr_accesses = r->last_nr_accesses;
+	n->hit_lo = r->hit_lo;
+	n->hit_hi = r->hit_hi;
+	damon_copy_probe_hits(n, r);
+	list_replace(&r->list, &n->list);
+	damon_free_region(r);
+}
+
+/**
+ * damon_fit_region_storage() - Give the regions the object size the probes
+ *				need.
+ * @ctx:	The context.
+ *
+ * Regions of a context with probes get the probe counters, those of a
+ * context without lose them.  Regions are created without (e.g. by
+ * damon_set_regions()), so this runs where regions or probes change: the
+ * kdamond's start, each aggregation boundary and operations update, and
+ * damon_commit_ctx().  A region that cannot be reallocated is kept as it
+ * is, counting no probe hits, until a later call succeeds.
+ *
+ * Context: Caller owns @ctx (its kdamond, or @ctx is not running); may
+ * sleep.
+ */
+void damon_fit_region_storage(struct damon_ctx *ctx)
+{
+	bool probes = damon_nr_probes(ctx) > 0;
+	struct damon_region *r, *next;
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region_safe(r, next, t)
+			if (r->has_probes != probes)
+				damon_refit_region(r, probes);
 }
 
 /**
@@ -221,6 +352,18 @@ bool damon_regions_valid(struct damon_target *t)
 }
 
 /* ===== set_regions ===== */
+
+/* Give @r a new range, keeping its accessed-sample bounds that lie in it. */
+static void damon_set_region_range(struct damon_region *r,
+				   unsigned long start, unsigned long end)
+{
+	unsigned long lo = 0, hi = 0;
+
+	damon_region_hits(r, &lo, &hi);
+	r->ar.start = start;
+	r->ar.end = end;
+	damon_region_set_hits(r, lo, hi);
+}
 
 static void damon_align_range(struct damon_addr_range *dst,
 			      const struct damon_addr_range *src,
@@ -307,7 +450,7 @@ static int damon_fill_ranges(struct damon_target *t,
 		while (&r->list != &t->regions_list && r->ar.start < ar.end) {
 			if (!first) {
 				first = r;
-				r->ar.start = ar.start;
+				damon_set_region_range(r, ar.start, r->ar.end);
 			} else if (last->ar.end < r->ar.start) {
 				struct damon_region *hole;
 
@@ -322,7 +465,7 @@ static int damon_fill_ranges(struct damon_target *t,
 			r = damon_next_region(r);
 		}
 		if (last) {
-			last->ar.end = ar.end;
+			damon_set_region_range(last, last->ar.start, ar.end);
 			continue;
 		}
 		r = damon_new_region(ar.start, ar.end);
@@ -485,25 +628,14 @@ int damon_set_region_biggest_system_ram_default(struct damon_target *t,
  * @accessed:	Whether the sampled address was accessed.
  * @attrs:	The monitoring attributes of the region's context.
  *
- * Besides counting @r->nr_accesses, maintains @r->nr_accesses_bp, a moving
- * sum over the last aggregation interval: each sample retires one
- * samples-per-aggregation share of the previous aggregation's count (as if
- * its accesses had been spread evenly) and adds 10000 if accessed.  At the
- * end of an aggregation interval it thus equals nr_accesses * 10000 (give
- * or take rounding), and in between it blends both intervals.
+ * Also notes where the accessed samples fell, for the guided cuts.
  *
  * Context: The kdamond, from &damon_operations->check_accesses.
  */
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
 				     struct damon_attrs *attrs)
 {
-	u64 retire;
-
-	retire = div_u64((u64)r->last_nr_accesses * 10000,
-			 damon_nr_samples_per_aggr(attrs));
-	r->nr_accesses_bp -= min_t(u64, retire, r->nr_accesses_bp);
 	if (accessed) {
-		r->nr_accesses_bp += 10000;
 		r->nr_accesses++;
 		damon_note_hit(r, r->sampling_addr);
 	}
@@ -561,13 +693,15 @@ void damon_age_region_wsum(struct damon_region *r, struct damon_ctx *ctx,
 /* Start a new aggregation interval for @r. */
 void damon_region_new_window(struct damon_region *r)
 {
-	memcpy(r->last_probe_hits, r->probe_hits, sizeof(r->probe_hits));
-	memset(r->probe_hits, 0, sizeof(r->probe_hits));
+	if (r->has_probes) {
+		memcpy(r->last_probe_hits, r->probe_hits,
+		       sizeof(r->probe_hits));
+		memset(r->probe_hits, 0, sizeof(r->probe_hits));
+	}
 	r->last_nr_accesses = r->nr_accesses;
-	r->nr_accesses_bp = r->nr_accesses * 10000;
 	r->nr_accesses = 0;
-	r->hit_start = 0;
-	r->hit_end = 0;
+	r->hit_lo = 0;
+	r->hit_hi = 0;
 }
 
 /* ===== Merge ===== */
@@ -576,26 +710,31 @@ static void damon_absorb_region(struct damon_target *t, struct damon_region *l,
 				struct damon_region *r)
 {
 	unsigned long sl = damon_sz_region(l), sr = damon_sz_region(r);
+	unsigned long l_lo = 0, l_hi = 0, r_lo = 0, r_hi = 0;
+	bool l_hits, r_hits;
 	int i;
 
 	l->nr_accesses = damon_weighted_avg(l->nr_accesses, sl,
 					    r->nr_accesses, sr);
 	l->last_nr_accesses = damon_weighted_avg(l->last_nr_accesses, sl,
 						 r->last_nr_accesses, sr);
-	l->nr_accesses_bp = damon_weighted_avg(l->nr_accesses_bp, sl,
-					       r->nr_accesses_bp, sr);
 	l->age = damon_weighted_avg(l->age, sl, r->age, sr);
-	for (i = 0; i < DAMON_MAX_PROBES; i++) {
+	/* a region without counters counts as no hits */
+	for (i = 0; l->has_probes && i < DAMON_MAX_PROBES; i++) {
 		u8 *lh = &l->probe_hits[i], *ll = &l->last_probe_hits[i];
+		u8 rh = r->has_probes ? r->probe_hits[i] : 0;
+		u8 rl = r->has_probes ? r->last_probe_hits[i] : 0;
 
-		*lh = damon_weighted_avg(*lh, sl, r->probe_hits[i], sr);
-		*ll = damon_weighted_avg(*ll, sl, r->last_probe_hits[i], sr);
+		*lh = damon_weighted_avg(*lh, sl, rh, sr);
+		*ll = damon_weighted_avg(*ll, sl, rl, sr);
 	}
-	if (r->hit_end) {
-		l->hit_start = l->hit_end ? l->hit_start : r->hit_start;
-		l->hit_end = r->hit_end;
-	}
+	l_hits = damon_region_hits(l, &l_lo, &l_hi);
+	r_hits = damon_region_hits(r, &r_lo, &r_hi);
 	l->ar.end = r->ar.end;
+	if (l_hits || r_hits)
+		damon_region_set_hits(l, l_hits ? l_lo : r_lo, r_hits ? r_hi : l_hi);
+	else
+		damon_region_set_hits(l, 0, 0);
 	damon_destroy_region(r, t);
 }
 
@@ -740,11 +879,11 @@ static unsigned int damon_guided_cuts(struct damon_region *r,
 	unsigned long sz = damon_sz_region(r), min_idle, lo, hi;
 	unsigned int n = 0;
 
-	if (!nr_samples || r->nr_accesses < 2 || !r->hit_end)
+	if (!nr_samples || r->nr_accesses < 2 || !damon_region_hits(r, &lo, &hi))
 		return 0;
 	min_idle = max(msz, sz / nr_samples * 2);
-	lo = ALIGN_DOWN(r->hit_start, msz);
-	hi = ALIGN(r->hit_end, msz);
+	lo = ALIGN_DOWN(lo, msz);
+	hi = ALIGN(hi, msz);
 	if (lo >= r->ar.start + min_idle && lo < r->ar.end)
 		cuts[n++] = lo;
 	if (hi > r->ar.start && hi < r->ar.end && r->ar.end - hi >= min_idle)
@@ -914,6 +1053,18 @@ void damon_ensure_min_nr_regions(struct damon_ctx *ctx)
 
 int __init damon_regions_init(void)
 {
-	damon_region_cache = KMEM_CACHE(damon_region, 0);
-	return damon_region_cache ? 0 : -ENOMEM;
+	/* the budget of issue 18: no bigger than upstream's region */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && DAMON_REGION_BASE_SIZE > 56);
+	damon_region_cache = kmem_cache_create("damon_region",
+			DAMON_REGION_BASE_SIZE,
+			__alignof__(struct damon_region), 0, NULL);
+	damon_region_probes_cache = kmem_cache_create("damon_region_probes",
+			sizeof(struct damon_region),
+			__alignof__(struct damon_region), 0, NULL);
+	if (!damon_region_cache || !damon_region_probes_cache) {
+		kmem_cache_destroy(damon_region_cache);
+		kmem_cache_destroy(damon_region_probes_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -325,7 +325,9 @@ static void damos_act(struct damon_ctx *ctx, struct damon_target *t,
 	unsigned long sz_applied = 0, sz_passed = 0;
 	u64 begin, ns;
 
-	trace_damos_before_apply(t, r, sidx, tidx);
+	if (trace_damos_before_apply_enabled())
+		trace_damos_before_apply(t, r, damon_nr_accesses_mvsum(r, ctx),
+					 sidx, tidx);
 	s->stat.nr_tried++;
 	s->stat.sz_tried += sz;
 

@@ -78,14 +78,14 @@ static int cmp_idle(const void *a, const void *b)
  * A region's idle time, in aggregation intervals: how long it has kept its
  * current access frequency, counted negative if that frequency is not zero.
  * The "+ 1" keeps a region that was just accessed apart from one that just
- * turned idle.  nr_accesses_bp rather than nr_accesses: the refresh runs at
+ * turned idle.  The moving sum rather than nr_accesses: the refresh runs at
  * any point of an aggregation interval, where nr_accesses is partial.
  */
-static long region_idle(const struct damon_region *r)
+static long region_idle(struct damon_region *r, struct damon_ctx *ctx)
 {
 	long idle = (long)r->age + 1;
 
-	return r->nr_accesses_bp ? -idle : idle;
+	return damon_nr_accesses_mvsum(r, ctx) ? -idle : idle;
 }
 
 static unsigned long nr_regions(struct damon_ctx *ctx)
@@ -115,11 +115,10 @@ static u64 collect(struct damon_ctx *ctx, struct idle_chunk *chunks)
 		damon_for_each_region(r, t) {
 			u64 sz = (u64)damon_sz_region(r) * ctx->addr_unit;
 
-			chunks[i].idle = region_idle(r);
+			chunks[i].idle = region_idle(r, ctx);
 			chunks[i].sz = sz;
 			total += sz;
-			accessed += mul_u64_u64_div_u64(sz, r->nr_accesses_bp,
-							10000);
+			accessed += sz * damon_nr_accesses_mvsum(r, ctx);
 			i++;
 		}
 	}

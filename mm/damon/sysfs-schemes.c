@@ -948,7 +948,7 @@ static void tried_walk_fn(void *data, struct damon_ctx *ctx,
 	 * the raw counters of a walk at a window boundary are 0; the moving
 	 * sums are then the completed window's counts.
 	 */
-	rec->nr_accesses = r->nr_accesses_bp / 10000;
+	rec->nr_accesses = damon_nr_accesses_mvsum(r, ctx);
 	rec->age = r->age;
 	rec->sz_filter_passed = sz_filter_passed;
 	rec->nr_probes = min(damon_nr_probes(ctx), DAMON_MAX_PROBES);

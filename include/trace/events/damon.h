@@ -88,8 +88,11 @@ TRACE_EVENT(damon_region_aggregated,
 		__entry->target_id = target_id;
 		__entry->nr_regions = nr_regions;
 		DAMON_TP_ASSIGN_REGION(r, r->nr_accesses);
-		memcpy(__get_dynamic_array(probe_hits), r->probe_hits,
-		       nr_probes);
+		if (damon_region_has_probes(r))
+			memcpy(__get_dynamic_array(probe_hits), r->probe_hits,
+			       nr_probes);
+		else
+			memset(__get_dynamic_array(probe_hits), 0, nr_probes);
 	),
 	TP_printk("target_id=%lu nr_regions=%u %lu-%lu: %u %u probe_hits=%s",
 		  __entry->target_id, __entry->nr_regions, __entry->start,
@@ -102,18 +105,21 @@ TRACE_EVENT(damon_region_aggregated,
  * damos_before_apply - a scheme is about to apply its action to a region
  * @t:		the target the region belongs to
  * @r:		the region
+ * @nr_accesses: the region's moving-sum access estimate
  * @scheme_idx:	index of the scheme in its context
  * @target_idx:	index of @t in its context
  *
  * A kdamond runs one context, so the recorded context index is always 0.
  * The access frequency recorded is the moving-sum estimate
- * (&damon_region->nr_accesses_bp / 10000): the event fires in the middle
- * of an aggregation interval, where the plain counter is still partial.
+ * (@nr_accesses, from damon_nr_accesses_mvsum()): the event fires in the
+ * middle of an aggregation interval, where the plain counter is still
+ * partial.
  */
 TRACE_EVENT(damos_before_apply,
 	TP_PROTO(const struct damon_target *t, const struct damon_region *r,
-		 unsigned int scheme_idx, unsigned long target_idx),
-	TP_ARGS(t, r, scheme_idx, target_idx),
+		 unsigned int nr_accesses, unsigned int scheme_idx,
+		 unsigned long target_idx),
+	TP_ARGS(t, r, nr_accesses, scheme_idx, target_idx),
 
 	/* field order is the order of the format file, which is ABI */
 	TP_STRUCT__entry(
@@ -128,7 +134,7 @@ TRACE_EVENT(damos_before_apply,
 		__entry->scheme_idx = scheme_idx;
 		__entry->target_idx = target_idx;
 		__entry->nr_regions = t->nr_regions;
-		DAMON_TP_ASSIGN_REGION(r, r->nr_accesses_bp / 10000);
+		DAMON_TP_ASSIGN_REGION(r, nr_accesses);
 	),
 	TP_printk("ctx_idx=%u scheme_idx=%u target_idx=%lu nr_regions=%u %lu-%lu: %u %u",
 		  __entry->context_idx, __entry->scheme_idx, __entry->target_idx,

@@ -326,7 +326,6 @@ static void damon_core_attrs_rescaling(struct kunit *test)
 	/* 20 samples per aggregation: 10 accesses is half of the maximum */
 	r->nr_accesses = 10;
 	r->last_nr_accesses = 20;
-	r->nr_accesses_bp = 100000;
 	r->age = 10;
 
 	attrs = ctx->attrs;
@@ -336,7 +335,6 @@ static void damon_core_attrs_rescaling(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->attrs.aggr_samples, 40);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 20);
 	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 40);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 200000);
 	KUNIT_EXPECT_EQ(test, r->age, 10);	/* same aggregation interval */
 	KUNIT_EXPECT_EQ(test, ctx->next_aggregation_sis,
 			ctx->passed_sample_intervals + 40);
@@ -763,8 +761,10 @@ static void damon_core_commit_probes(struct kunit *test)
 	list_first_entry(&list_first_entry(&src->probes, struct damon_probe,
 					   list)->filters,
 			 struct damon_filter, list)->memcg_id = 42;
+	damon_fit_region_storage(dst);
 	r = damon_first_region(list_first_entry(&dst->adaptive_targets,
 						struct damon_target, list));
+	KUNIT_ASSERT_TRUE(test, damon_region_has_probes(r));
 	r->probe_hits[0] = 9;
 	r->last_probe_hits[1] = 3;
 
@@ -791,14 +791,19 @@ static void damon_core_probe_hits_mvsum(struct kunit *test)
 	struct damon_region *r;
 
 	defer_destroy_ctx(test, ctx);
+	add_probe(test, ctx, 3, -1);
+	damon_fit_region_storage(ctx);
 	r = damon_first_region(list_first_entry(&ctx->adaptive_targets,
 						struct damon_target, list));
-	add_probe(test, ctx, 3, -1);
+	KUNIT_ASSERT_TRUE(test, damon_region_has_probes(r));
 	ctx->attrs.aggr_samples = 10;
 	ctx->passed_sample_intervals = 100;
 	ctx->next_aggregation_sis = 104;	/* 4 of 10 to come */
 	r->probe_hits[0] = 3;
 	r->last_probe_hits[0] = 10;
+	r->nr_accesses = 3;
+	r->last_nr_accesses = 10;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 7);
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(0, r, ctx), 7);
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, true, ctx), 21);
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, false, ctx), 9);
@@ -806,7 +811,9 @@ static void damon_core_probe_hits_mvsum(struct kunit *test)
 	/* right at a boundary: the previous window's count */
 	ctx->next_aggregation_sis = 110;
 	r->probe_hits[0] = 0;
+	r->nr_accesses = 0;
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(0, r, ctx), 10);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 10);
 	/* slots beyond the probes, and bad indices, read 0 */
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(-1, r, ctx), 0);
 	KUNIT_EXPECT_EQ(test, damon_probe_hits_mvsum(DAMON_MAX_PROBES, r, ctx),

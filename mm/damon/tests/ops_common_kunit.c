@@ -11,6 +11,7 @@
 #include <linux/damon.h>
 #include <linux/sizes.h>
 
+#include "../internal.h"
 #include "../ops-common.h"
 
 /*
@@ -61,7 +62,6 @@ static struct damon_region region(unsigned long sz, unsigned int nr,
 	struct damon_region r = {
 		.ar = { .start = 0, .end = sz },
 		.last_nr_accesses = nr,
-		.nr_accesses_bp = nr * 10000,
 		.age = age,
 	};
 
@@ -299,7 +299,7 @@ static void damon_ops_common_probe_decision(struct kunit *test)
 	const struct probe_decision_case *c = test->param_value;
 	struct damon_ctx *ctx = damon_new_ctx();
 	struct damon_target *t = damon_new_target();
-	struct damon_region *r = damon_new_region(0, PAGE_SIZE);
+	struct damon_region *r = damon_alloc_region(0, PAGE_SIZE, true);
 	struct damon_probe *p = damon_new_probe();
 	int i;
 
@@ -329,7 +329,7 @@ static void damon_ops_common_probe_saturates(struct kunit *test)
 {
 	struct damon_ctx *ctx = damon_new_ctx();
 	struct damon_target *t = damon_new_target();
-	struct damon_region *r = damon_new_region(0, PAGE_SIZE);
+	struct damon_region *r = damon_alloc_region(0, PAGE_SIZE, true);
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);

@@ -147,7 +147,7 @@ static void damon_paddr_probes_see_the_folio(struct kunit *test)
 {
 	struct folio *folio = new_watched_folio(test);
 	struct damon_ctx *ctx = new_ctx(test, PFN_PHYS(folio_pfn(folio)), 1);
-	struct damon_region *r = only_region(ctx);
+	struct damon_region *r;
 
 	add_typed_probe(test, ctx, -1, 0, 0);
 	add_typed_probe(test, ctx, DAMON_FILTER_TYPE_ANON, 0, 0);
@@ -155,6 +155,9 @@ static void damon_paddr_probes_see_the_folio(struct kunit *test)
 			PAGE_SIZE);
 	add_typed_probe(test, ctx, DAMON_FILTER_TYPE_PGIDLE_UNSET, 0, 0);
 	KUNIT_ASSERT_EQ(test, damon_valid_probe_params(ctx, &ctx->attrs), 0);
+	damon_fit_region_storage(ctx);
+	r = only_region(ctx);
+	KUNIT_ASSERT_TRUE(test, damon_region_has_probes(r));
 
 	sample(ctx, NULL);
 	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, ((u8[]){ 1, 0, 1, 0 }), 4);

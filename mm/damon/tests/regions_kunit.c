@@ -11,6 +11,7 @@
 
 #include <kunit/test.h>
 #include <linux/damon.h>
+#include <linux/sizes.h>
 #include <linux/sort.h>
 
 #include "../internal.h"
@@ -22,9 +23,10 @@ struct range_spec {
 };
 
 /* A target whose regions are @specs, in address units. */
-static struct damon_target *new_target_with(struct kunit *test,
-					    const struct range_spec *specs,
-					    int nr)
+/* A target of regions @specs, with the probe counters if @probes. */
+static struct damon_target *new_target_of(struct kunit *test,
+					  const struct range_spec *specs,
+					  int nr, bool probes)
 {
 	struct damon_target *t = damon_new_target();
 	int i;
@@ -33,11 +35,18 @@ static struct damon_target *new_target_with(struct kunit *test,
 	for (i = 0; i < nr; i++) {
 		struct damon_region *r;
 
-		r = damon_new_region(specs[i].start, specs[i].end);
+		r = damon_alloc_region(specs[i].start, specs[i].end, probes);
 		KUNIT_ASSERT_NOT_NULL(test, r);
 		damon_add_region(r, t);
 	}
 	return t;
+}
+
+static struct damon_target *new_target_with(struct kunit *test,
+					    const struct range_spec *specs,
+					    int nr)
+{
+	return new_target_of(test, specs, nr, false);
 }
 
 static void expect_regions(struct kunit *test, struct damon_target *t,
@@ -359,11 +368,10 @@ static void damon_regions_guided_split(struct kunit *test)
 	int i;
 
 	r->nr_accesses = c->nr_accesses;
-	if (c->hit_end) {
+	if (c->hit_end)
 		/* not page aligned: cuts round outwards to whole pages */
-		r->hit_start = c->hit_start * MSZ + 7;
-		r->hit_end = c->hit_end * MSZ - 5;
-	}
+		damon_region_set_hits(r, c->hit_start * MSZ + 7,
+				      c->hit_end * MSZ - 5);
 	if (!c->nr_out) {
 		KUNIT_EXPECT_EQ(test,
 				damon_split_target_regions(t, c->nr_pieces, 20,
@@ -379,10 +387,13 @@ static void damon_regions_guided_split(struct kunit *test)
 							 MSZ), c->nr_out - 1);
 	expect_regions(test, t, out, c->nr_out);
 	/* the accessed samples stay with the pieces they fell in */
-	damon_for_each_region(r, t)
-		if (r->hit_end)
-			KUNIT_EXPECT_TRUE(test, r->ar.start <= r->hit_start &&
-					  r->hit_end <= r->ar.end);
+	damon_for_each_region(r, t) {
+		unsigned long lo, hi;
+
+		if (damon_region_hits(r, &lo, &hi))
+			KUNIT_EXPECT_TRUE(test, r->ar.start <= lo &&
+					  lo < hi && hi <= r->ar.end);
+	}
 	damon_free_target(t);
 }
 
@@ -589,43 +600,57 @@ static void damon_regions_age_reset(struct kunit *test)
 
 static void damon_regions_moving_sum(struct kunit *test)
 {
-	struct damon_attrs attrs = {
-		.sample_interval = 1000, .aggr_interval = 10000,
-	};
+	struct damon_ctx *ctx = damon_new_ctx();
 	struct damon_target *t = damon_new_target();
 	struct damon_region *r = damon_new_region(0, 10);
 	int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	ctx->attrs.sample_interval = 1000;
+	ctx->attrs.aggr_interval = 10000;
+	ctx->attrs.aggr_samples = 10;
+	damon_add_target(ctx, t);
 	damon_add_region(r, t);
 
 	/* always accessed: the estimate stays at the maximum */
 	r->nr_accesses = 10;
 	damon_region_new_window(r);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
-	for (i = 0; i < 10; i++)
-		damon_update_region_access_rate(r, true, &attrs);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals + 10;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 10);
+	for (i = 0; i < 10; i++) {
+		damon_update_region_access_rate(r, true, &ctx->attrs);
+		ctx->passed_sample_intervals++;
+		KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 10);
+	}
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 10);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 100000);
 
 	/* stops being accessed: decays linearly to zero in one interval */
 	damon_region_new_window(r);
-	for (i = 0; i < 5; i++)
-		damon_update_region_access_rate(r, false, &attrs);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 50000);
-	for (i = 0; i < 5; i++)
-		damon_update_region_access_rate(r, false, &attrs);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 0);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals + 10;
+	for (i = 0; i < 5; i++) {
+		damon_update_region_access_rate(r, false, &ctx->attrs);
+		ctx->passed_sample_intervals++;
+	}
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 5);
+	for (i = 0; i < 5; i++) {
+		damon_update_region_access_rate(r, false, &ctx->attrs);
+		ctx->passed_sample_intervals++;
+	}
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 0);
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0);
 
-	/* half accessed: ends at exactly nr_accesses * 10000 */
+	/* half accessed: ends at exactly nr_accesses */
 	damon_region_new_window(r);
-	for (i = 0; i < 10; i++)
-		damon_update_region_access_rate(r, i % 2, &attrs);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals + 10;
+	for (i = 0; i < 10; i++) {
+		damon_update_region_access_rate(r, i % 2, &ctx->attrs);
+		ctx->passed_sample_intervals++;
+	}
 	KUNIT_EXPECT_EQ(test, r->nr_accesses, 5);
-	KUNIT_EXPECT_EQ(test, r->nr_accesses_bp, 50000);
-	damon_free_target(t);
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_mvsum(r, ctx), 5);
+	damon_destroy_ctx(ctx);
 }
 
 /* ===== Probe hit counters ===== */
@@ -656,7 +681,7 @@ static struct damon_ctx *new_probes_ctx(struct kunit *test,
 static void damon_regions_probe_hits_lifecycle(struct kunit *test)
 {
 	const struct range_spec specs[] = { { 0, 4 * MSZ } };
-	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_target *t = new_target_of(test, specs, 1, true);
 	struct damon_region *l = damon_first_region(t), *r;
 
 	memcpy(l->probe_hits, ((u8[]){ 8, 0, 255, 1 }), 4);
@@ -694,7 +719,7 @@ static void damon_regions_probe_hits_rescale(struct kunit *test)
 	struct damon_attrs new = { .sample_interval = 1000,
 				   .aggr_interval = 400000 };
 	struct damon_ctx *ctx = new_probes_ctx(test, (unsigned int[]){ 0 }, 1);
-	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_target *t = new_target_of(test, specs, 1, true);
 	struct damon_region *r = damon_first_region(t);
 
 	damon_add_target(ctx, t);
@@ -720,7 +745,7 @@ static void damon_regions_probe_merge_by_wsum(struct kunit *test)
 	};
 	struct damon_ctx *ctx = new_probes_ctx(test,
 					       (unsigned int[]){ 2, 0 }, 2);
-	struct damon_target *t = new_target_with(test, specs, 3);
+	struct damon_target *t = new_target_of(test, specs, 3, true);
 
 	damon_add_target(ctx, t);
 	/* wsums 20, 22, 2: the first two are within 2 of each other */
@@ -746,7 +771,7 @@ static void damon_regions_probe_age_wsum(struct kunit *test)
 {
 	struct damon_ctx *ctx = new_probes_ctx(test, (unsigned int[]){ 1 }, 1);
 	const struct range_spec specs[] = { { 0, MSZ } };
-	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_target *t = new_target_of(test, specs, 1, true);
 	struct damon_region *r = damon_first_region(t);
 
 	damon_add_target(ctx, t);
@@ -770,6 +795,124 @@ static void damon_regions_probe_age_wsum(struct kunit *test)
 	damon_destroy_ctx(ctx);
 }
 
+/* ===== Region object size and the packed accessed-sample bounds ===== */
+
+/* Regions of any size get back bounds covering the stored ones, within a unit. */
+static void damon_regions_hit_bounds_packed(struct kunit *test)
+{
+	static const unsigned long sizes[] = {
+		10 * MSZ, 100 * SZ_1M, SZ_1G, ULONG_MAX / 4096, ULONG_MAX / 2,
+	};
+	int i;
+
+	KUNIT_EXPECT_LE(test, DAMON_REGION_BASE_SIZE,
+			IS_ENABLED(CONFIG_64BIT) ? 56 : 36);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long start = 16 * MSZ, sz = sizes[i];
+		unsigned long unit = max(sz >> 14, 1UL), lo, hi;
+		unsigned long a = start + sz / 3 + 5, b = start + sz / 2 + 3;
+		const struct range_spec spec = { start, start + sz };
+		struct damon_target *t = new_target_with(test, &spec, 1);
+		struct damon_region *r = damon_first_region(t);
+
+		KUNIT_EXPECT_FALSE(test, damon_region_hits(r, &lo, &hi));
+		damon_region_set_hits(r, a, b);
+		KUNIT_ASSERT_TRUE(test, damon_region_hits(r, &lo, &hi));
+		KUNIT_EXPECT_TRUE(test, lo <= a && a - lo < unit);
+		KUNIT_EXPECT_TRUE(test, hi >= b && hi - b < unit);
+		/* a hit at the very end, and one outside, which is ignored */
+		damon_region_set_hits(r, start + sz - 1, start + sz + 100);
+		KUNIT_ASSERT_TRUE(test, damon_region_hits(r, &lo, &hi));
+		KUNIT_EXPECT_EQ(test, hi, start + sz);
+		damon_region_set_hits(r, 0, start);
+		KUNIT_EXPECT_FALSE(test, damon_region_hits(r, &lo, &hi));
+		damon_free_target(t);
+	}
+}
+
+/* The bounds follow the pieces of a cut and the result of a merge. */
+static void damon_regions_hit_bounds_cut_merge(struct kunit *test)
+{
+	const struct range_spec specs[] = { { 0, SZ_1G } };
+	struct damon_target *t = new_target_with(test, specs, 1);
+	struct damon_region *l = damon_first_region(t), *r;
+	unsigned long lo, hi;
+
+	damon_region_set_hits(l, SZ_128M, SZ_256M);
+	r = damon_cut_region(t, l, SZ_512M);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_TRUE(test, damon_region_hits(l, &lo, &hi));
+	KUNIT_EXPECT_EQ(test, lo, SZ_128M);
+	KUNIT_EXPECT_EQ(test, hi, SZ_256M);
+	KUNIT_EXPECT_FALSE(test, damon_region_hits(r, &lo, &hi));
+
+	damon_region_set_hits(r, SZ_512M + SZ_256M, SZ_512M + SZ_256M + MSZ);
+	damon_merge_target_regions(t, UINT_MAX, ULONG_MAX, NULL);
+	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 1);
+	KUNIT_ASSERT_TRUE(test, damon_region_hits(l, &lo, &hi));
+	KUNIT_EXPECT_EQ(test, lo, SZ_128M);
+	/* 1 GiB in units of 64 KiB: the end rounds up to one */
+	KUNIT_EXPECT_EQ(test, hi, SZ_512M + SZ_256M + SZ_64K);
+	damon_free_target(t);
+}
+
+/*
+ * A context gets the probe counters in its regions only while it has
+ * probes; what else the regions hold survives the reallocation both ways.
+ */
+static void damon_regions_fit_probe_storage(struct kunit *test)
+{
+	const struct range_spec specs[] = { { 0, MSZ }, { MSZ, 5 * MSZ } };
+	struct damon_ctx *ctx = new_probes_ctx(test, NULL, 0);
+	struct damon_target *t = new_target_with(test, specs, 2);
+	struct damon_probe *p = damon_new_probe();
+	struct damon_region *r;
+	unsigned long lo, hi;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->weight = 1;
+	damon_add_target(ctx, t);
+	r = nth_region(t, 1);
+	r->sampling_addr = 2 * MSZ;
+	r->nr_accesses = 7;
+	r->last_nr_accesses = 9;
+	r->age = 11;
+	damon_region_set_hits(r, 2 * MSZ, 3 * MSZ);
+
+	damon_fit_region_storage(ctx);
+	KUNIT_EXPECT_PTR_EQ(test, nth_region(t, 1), r);
+	KUNIT_EXPECT_FALSE(test, damon_region_has_probes(r));
+	damon_add_probe(ctx, p);
+	damon_probes_refresh(ctx);
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, false, ctx), 0);
+
+	damon_fit_region_storage(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	KUNIT_EXPECT_TRUE(test, damon_region_has_probes(nth_region(t, 0)));
+	r = nth_region(t, 1);
+	KUNIT_ASSERT_TRUE(test, damon_region_has_probes(r));
+	KUNIT_EXPECT_MEMEQ(test, r->probe_hits, ((u8[]){ 0, 0, 0, 0 }), 4);
+	KUNIT_EXPECT_EQ(test, r->sampling_addr, 2 * MSZ);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 7);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 9);
+	KUNIT_EXPECT_EQ(test, r->age, 11);
+	KUNIT_ASSERT_TRUE(test, damon_region_hits(r, &lo, &hi));
+	KUNIT_EXPECT_EQ(test, lo, 2 * MSZ);
+	KUNIT_EXPECT_EQ(test, hi, 3 * MSZ);
+	r->probe_hits[0] = 3;
+	KUNIT_EXPECT_EQ(test, damon_probe_hits_wsum(r, false, false, ctx), 3);
+
+	damon_destroy_probes(ctx);
+	damon_fit_region_storage(ctx);
+	r = nth_region(t, 1);
+	KUNIT_EXPECT_FALSE(test, damon_region_has_probes(r));
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 7);
+	KUNIT_EXPECT_EQ(test, r->age, 11);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	damon_destroy_ctx(ctx);
+}
+
 static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_list_ops),
 	KUNIT_CASE(damon_regions_split_at_keeps_counters),
@@ -789,6 +932,9 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_probe_hits_rescale),
 	KUNIT_CASE(damon_regions_probe_merge_by_wsum),
 	KUNIT_CASE(damon_regions_probe_age_wsum),
+	KUNIT_CASE(damon_regions_hit_bounds_packed),
+	KUNIT_CASE(damon_regions_hit_bounds_cut_merge),
+	KUNIT_CASE(damon_regions_fit_probe_storage),
 	{}
 };
 

@@ -106,7 +106,7 @@ static bool overlaps(struct damon_region *r, unsigned long start)
 }
 
 /*
- * Runs in the kdamond through damon_call().  nr_accesses_bp is meaningful
+ * Runs in the kdamond through damon_call().  The moving sum is meaningful
  * at any point of an aggregation interval, unlike nr_accesses.
  */
 static int observe(void *data)
@@ -117,7 +117,7 @@ static int observe(void *data)
 
 	damon_for_each_target(t, o->ctx) {
 		damon_for_each_region(r, t) {
-			unsigned int nr = r->nr_accesses_bp / 10000;
+			unsigned int nr = damon_nr_accesses_mvsum(r, o->ctx);
 
 			if (overlaps(r, HOT_ADDR))
 				o->hot_max = max(o->hot_max, nr);
