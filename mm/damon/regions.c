@@ -206,6 +206,16 @@ static void damon_copy_probe_hits(struct damon_region *dst,
 	       sizeof(dst->last_probe_hits));
 }
 
+/* Give @dst the access counters, age and probe counters of @src. */
+static void damon_copy_counters(struct damon_region *dst,
+				const struct damon_region *src)
+{
+	dst->nr_accesses = src->nr_accesses;
+	dst->last_nr_accesses = src->last_nr_accesses;
+	dst->age = src->age;
+	damon_copy_probe_hits(dst, src);
+}
+
 /**
  * damon_add_region() - Append a region to a target.
  * @r:	The region; must lie above every region of @t.
@@ -263,10 +273,7 @@ struct damon_region *damon_cut_region(struct damon_target *t,
 	n = damon_alloc_region(r->ar.start + sz_r, r->ar.end, r->has_probes);
 	if (!n)
 		return NULL;
-	n->nr_accesses = r->nr_accesses;
-	n->last_nr_accesses = r->last_nr_accesses;
-	damon_copy_probe_hits(n, r);
-	n->age = r->age;
+	damon_copy_counters(n, r);
 	hits = damon_region_hits(r, &lo, &hi);
 	r->ar.end = n->ar.start;
 	if (hits) {
@@ -288,13 +295,10 @@ static void damon_refit_region(struct damon_region *r, bool probes)
 	/* no memory: keep @r, and try again at the next call */
 	if (!n)
 		return;
+	damon_copy_counters(n, r);
 	n->sampling_addr = r->sampling_addr;
-	n->nr_accesses = r->nr_accesses;
-	n->age = r->age;
-	n->last_nr_accesses = r->last_nr_accesses;
 	n->hit_lo = r->hit_lo;
 	n->hit_hi = r->hit_hi;
-	damon_copy_probe_hits(n, r);
 	list_replace(&r->list, &n->list);
 	damon_free_region(r);
 }
