@@ -452,17 +452,71 @@ static const struct mm_walk_ops young_walk_ops = {
 };
 
 /*
- * Walk the page mapping @addr.  mmap_lock is taken per address rather than
- * per target so that a target with many regions does not hold off the
- * process's own mmap()/munmap() for a whole pass.
+ * One pass over the sampled pages of a target, in address order.
+ *
+ * Looking the VMA up was most of a sample's cost (find_vma() was 43% of
+ * the kdamond's CPU time in the benchmark's static scenario), so a pass
+ * holds mmap_lock for reading and keeps the VMA of the previous page: the
+ * regions are sorted, so the next page is often in the same VMA.  The lock
+ * is dropped (and the VMA forgotten) whenever a writer waits for it or the
+ * kdamond should reschedule, so that the process's own mmap()/munmap()
+ * waits for at most one page's walk, however many regions the target has.
  */
-static void walk_one_page(struct mm_struct *mm, unsigned long addr,
-			  const struct mm_walk_ops *ops, void *private)
+struct damon_va_pass {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;	/* valid only while locked */
+	bool locked;
+};
+
+static void damon_va_pass_begin(struct damon_va_pass *pass,
+				struct mm_struct *mm)
 {
+	*pass = (struct damon_va_pass){ .mm = mm };
+}
+
+static void damon_va_pass_end(struct damon_va_pass *pass)
+{
+	if (pass->locked)
+		mmap_read_unlock(pass->mm);
+	pass->locked = false;
+}
+
+/* The VMA of @addr with mmap_lock held, or NULL for a hole. */
+static struct vm_area_struct *damon_va_pass_vma(struct damon_va_pass *pass,
+						unsigned long addr)
+{
+	struct vm_area_struct *vma = pass->vma;
+
+	if (pass->locked &&
+	    (mmap_lock_is_contended(pass->mm) || need_resched())) {
+		damon_va_pass_end(pass);
+		cond_resched();
+	}
+	if (!pass->locked) {
+		mmap_read_lock(pass->mm);
+		pass->locked = true;
+		vma = NULL;
+	}
+	if (!vma || addr < vma->vm_start || addr >= vma->vm_end)
+		vma = vma_lookup(pass->mm, addr);
+	pass->vma = vma;
+	return vma;
+}
+
+/*
+ * Walk the page mapping @addr.  As walk_page_range() does, a VM_PFNMAP
+ * area is not walked: it has no struct page behind it.
+ */
+static void damon_va_pass_walk(struct damon_va_pass *pass, unsigned long addr,
+			       const struct mm_walk_ops *ops, void *private)
+{
+	struct vm_area_struct *vma;
+
 	addr = PAGE_ALIGN_DOWN(addr);
-	mmap_read_lock(mm);
-	walk_page_range(mm, addr, addr + PAGE_SIZE, ops, private);
-	mmap_read_unlock(mm);
+	vma = damon_va_pass_vma(pass, addr);
+	if (!vma || (vma->vm_flags & VM_PFNMAP))
+		return;
+	walk_page_range_vma(vma, addr, addr + PAGE_SIZE, ops, private);
 }
 
 /* ===== Sampling ===== */
@@ -474,19 +528,22 @@ static void walk_one_page(struct mm_struct *mm, unsigned long addr,
 /* A new sample per region, made idle if @mkold and the process lives. */
 static void damon_va_pick_samples(struct damon_ctx *ctx, bool mkold)
 {
+	struct damon_va_pass pass;
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
 		mm = mkold ? damon_va_get_mm(t) : NULL;
+		damon_va_pass_begin(&pass, mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_pick_sampling_addr(r,
 								    PAGE_SIZE);
 			if (mm)
-				walk_one_page(mm, r->sampling_addr,
-					      &mkold_walk_ops, NULL);
+				damon_va_pass_walk(&pass, r->sampling_addr,
+						   &mkold_walk_ops, NULL);
 		}
+		damon_va_pass_end(&pass);
 		if (mm)
 			mmput(mm);
 	}
@@ -499,40 +556,42 @@ static void damon_va_prepare_access_checks(struct damon_ctx *ctx)
 
 /*
  * The fault-report mode: a new sample per region, armed so that its next
- * access faults (see damon_arm_page()).  mmap_lock is taken per region, as
- * for the accessed-bit checks; each arming flushes one page from the TLBs.
+ * access faults (see damon_arm_page()).  mmap_lock is held as for the
+ * accessed-bit checks (struct damon_va_pass); each arming flushes one page
+ * from the TLBs.
  */
 static void damon_va_prepare_access_faults(struct damon_ctx *ctx)
 {
 	struct vm_area_struct *vma;
+	struct damon_va_pass pass;
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
+		damon_va_pass_begin(&pass, mm);
 		damon_for_each_region(r, t) {
 			r->sampling_addr = damon_pick_sampling_addr(r,
 								    PAGE_SIZE);
 			if (!mm)
 				continue;
-			mmap_read_lock(mm);
-			vma = vma_lookup(mm, r->sampling_addr);
+			vma = damon_va_pass_vma(&pass, r->sampling_addr);
 			if (vma)
 				damon_arm_page(vma, r->sampling_addr);
-			mmap_read_unlock(mm);
 		}
+		damon_va_pass_end(&pass);
 		if (mm)
 			mmput(mm);
 	}
 }
 
 /*
- * Walk to @r's sampled page of @mm (NULL: the process is gone) and tell
- * whether it was accessed; with @probes, count the sample in the probes too
- * (a NULL folio if no page is mapped there).
+ * Walk to @r's sampled page in @pass (whose mm is NULL if the process is
+ * gone) and tell whether it was accessed; with @probes, count the sample
+ * in the probes too (a NULL folio if no page is mapped there).
  */
-static bool damon_va_sample(struct damon_ctx *ctx, struct mm_struct *mm,
+static bool damon_va_sample(struct damon_ctx *ctx, struct damon_va_pass *pass,
 			    struct damon_region *r, bool probes)
 {
 	struct damon_va_sample s = {
@@ -540,8 +599,9 @@ static bool damon_va_sample(struct damon_ctx *ctx, struct mm_struct *mm,
 		.r = r,
 	};
 
-	if (mm)
-		walk_one_page(mm, r->sampling_addr, &young_walk_ops, &s);
+	if (pass->mm)
+		damon_va_pass_walk(pass, r->sampling_addr, &young_walk_ops,
+				   &s);
 	if (probes && !s.counted)
 		damon_probes_hit(ctx, r, NULL, false);
 	return s.young;
@@ -551,18 +611,21 @@ static unsigned int damon_va_check_accesses(struct damon_ctx *ctx)
 {
 	bool probes = damon_nr_probes(ctx);
 	unsigned int max_nr_accesses = 0;
+	struct damon_va_pass pass;
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
+		damon_va_pass_begin(&pass, mm);
 		damon_for_each_region(r, t) {
-			bool young = damon_va_sample(ctx, mm, r, probes);
+			bool young = damon_va_sample(ctx, &pass, r, probes);
 
 			damon_update_region_access_rate(r, young, &ctx->attrs);
 			max_nr_accesses = max(max_nr_accesses, r->nr_accesses);
 		}
+		damon_va_pass_end(&pass);
 		if (mm)
 			mmput(mm);
 	}
@@ -582,14 +645,17 @@ static void damon_va_prep_probes(struct damon_ctx *ctx)
 
 static void damon_va_apply_probes(struct damon_ctx *ctx)
 {
+	struct damon_va_pass pass;
 	struct damon_target *t;
 	struct damon_region *r;
 	struct mm_struct *mm;
 
 	damon_for_each_target(t, ctx) {
 		mm = damon_va_get_mm(t);
+		damon_va_pass_begin(&pass, mm);
 		damon_for_each_region(r, t)
-			damon_va_sample(ctx, mm, r, true);
+			damon_va_sample(ctx, &pass, r, true);
+		damon_va_pass_end(&pass);
 		if (mm)
 			mmput(mm);
 	}
