@@ -456,15 +456,20 @@ static const struct mm_walk_ops young_walk_ops = {
  *
  * Looking the VMA up was most of a sample's cost (find_vma() was 43% of
  * the kdamond's CPU time in the benchmark's static scenario), so a pass
- * holds mmap_lock for reading and keeps the VMA of the previous page: the
- * regions are sorted, so the next page is often in the same VMA.  The lock
- * is dropped (and the VMA forgotten) whenever a writer waits for it or the
- * kdamond should reschedule, so that the process's own mmap()/munmap()
- * waits for at most one page's walk, however many regions the target has.
+ * holds mmap_lock for reading and moves a VMA iterator forward with the
+ * addresses (the regions are sorted): each VMA is found once per pass,
+ * from where the previous one was, not from the root of the tree.  The
+ * lock is dropped (and the iterator restarted) whenever a writer waits
+ * for it or the kdamond should reschedule, so that the process's own
+ * mmap()/munmap() waits for at most one page's walk, however many regions
+ * the target has.
  */
 struct damon_va_pass {
 	struct mm_struct *mm;
-	struct vm_area_struct *vma;	/* valid only while locked */
+	/* valid only while locked: */
+	struct vma_iterator vmi;
+	struct vm_area_struct *vma;	/* first VMA ending above @addr */
+	unsigned long addr;		/* the last address asked for */
 	bool locked;
 };
 
@@ -485,38 +490,84 @@ static void damon_va_pass_end(struct damon_va_pass *pass)
 static struct vm_area_struct *damon_va_pass_vma(struct damon_va_pass *pass,
 						unsigned long addr)
 {
-	struct vm_area_struct *vma = pass->vma;
+	struct vm_area_struct *vma;
 
 	if (pass->locked &&
 	    (mmap_lock_is_contended(pass->mm) || need_resched())) {
 		damon_va_pass_end(pass);
 		cond_resched();
 	}
-	if (!pass->locked) {
-		mmap_read_lock(pass->mm);
+	if (!pass->locked || addr < pass->addr) {
+		if (!pass->locked)
+			mmap_read_lock(pass->mm);
 		pass->locked = true;
-		vma = NULL;
+		vma_iter_init(&pass->vmi, pass->mm, addr);
+		pass->vma = vma_next(&pass->vmi);
 	}
-	if (!vma || addr < vma->vm_start || addr >= vma->vm_end)
-		vma = vma_lookup(pass->mm, addr);
+	pass->addr = addr;
+	vma = pass->vma;
+	while (vma && vma->vm_end <= addr)
+		vma = vma_next(&pass->vmi);
 	pass->vma = vma;
-	return vma;
+	return vma && vma->vm_start <= addr ? vma : NULL;
 }
 
 /*
- * Walk the page mapping @addr.  As walk_page_range() does, a VM_PFNMAP
- * area is not walked: it has no struct page behind it.
+ * The PMD entry of @addr, if there is a PMD table; NULL for nothing mapped
+ * or a PUD-sized leaf (a DAX mapping), which is not sampled.  The checks
+ * are walk_pmd_range()'s: with mmap_lock held a PUD entry that points to
+ * a PMD table cannot go away.
+ */
+static pmd_t *damon_va_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t *pmd;
+
+	if (pgd_none_or_clear_bad(pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none_or_clear_bad(p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	pudval = pudp_get(pud);
+	if (!pud_present(pudval) || pud_leaf(pudval))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	return pmd_none(pmdp_get(pmd)) ? NULL : pmd;
+}
+
+/*
+ * Walk the page mapping @addr.  The descent to the PMD is done here rather
+ * than by walk_page_range_vma(): the generic walker's loops over each level
+ * were a quarter of the kdamond's time for a walk that visits one entry.
+ * hugetlb areas keep the generic walker (their entries are walked in
+ * units of the huge page).  As walk_page_range() does, a VM_PFNMAP area is
+ * not walked: it has no struct page behind it.
  */
 static void damon_va_pass_walk(struct damon_va_pass *pass, unsigned long addr,
 			       const struct mm_walk_ops *ops, void *private)
 {
 	struct vm_area_struct *vma;
+	struct mm_walk walk;
+	pmd_t *pmd;
 
 	addr = PAGE_ALIGN_DOWN(addr);
 	vma = damon_va_pass_vma(pass, addr);
 	if (!vma || (vma->vm_flags & VM_PFNMAP))
 		return;
-	walk_page_range_vma(vma, addr, addr + PAGE_SIZE, ops, private);
+	if (is_vm_hugetlb_page(vma)) {
+		walk_page_range_vma(vma, addr, addr + PAGE_SIZE, ops, private);
+		return;
+	}
+	pmd = damon_va_pmd(pass->mm, addr);
+	if (!pmd)
+		return;
+	walk = (struct mm_walk){
+		.ops = ops, .mm = pass->mm, .vma = vma, .private = private,
+	};
+	ops->pmd_entry(pmd, addr, addr + PAGE_SIZE, &walk);
 }
 
 /* ===== Sampling ===== */
