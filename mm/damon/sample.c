@@ -19,8 +19,8 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/atomic.h>
 #include <linux/damon.h>
-#include <linux/jump_label.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -282,8 +282,14 @@ static DEFINE_SPINLOCK(damon_reports_lock);
 static DEFINE_MUTEX(damon_reports_mutex);
 static unsigned int damon_reports_users;
 
-/* One reference per kdamond in the fault-report mode. */
-static DEFINE_STATIC_KEY_FALSE(damon_faults_key);
+/*
+ * The number of kdamonds in the fault-report mode.  A counter, not a static
+ * key: damon_wants_page_fault() is an out-of-line call on a fault path
+ * already, so a branch on a load costs nothing more, and a key would patch
+ * kernel text each time a kdamond enters or leaves the mode (under QEMU
+ * TCG a vCPU once executed the int3 of such a patch after it was done).
+ */
+static atomic_t damon_nr_fault_kdamonds = ATOMIC_INIT(0);
 
 /**
  * damon_report_access() - Tell DAMON about one access.
@@ -327,7 +333,7 @@ void damon_report_access(struct damon_access_report *report)
  */
 bool damon_wants_page_fault(void)
 {
-	return static_branch_unlikely(&damon_faults_key) &&
+	return atomic_read(&damon_nr_fault_kdamonds) &&
 		sysctl_numa_balancing_mode == NUMA_BALANCING_DISABLED;
 }
 
@@ -464,12 +470,12 @@ bool damon_sample_sync(struct damon_ctx *ctx)
 			return false;
 		}
 		ctrl->nr_keys = n;
-		static_branch_inc(&damon_faults_key);
+		atomic_inc(&damon_nr_fault_kdamonds);
 		spin_lock_irq(&damon_reports_lock);
 		ctrl->next_report = damon_reports_head;
 		spin_unlock_irq(&damon_reports_lock);
 	} else {
-		static_branch_dec(&damon_faults_key);
+		atomic_dec(&damon_nr_fault_kdamonds);
 		damon_reports_put();
 	}
 	ctrl->faults_on = faults;
@@ -491,7 +497,7 @@ void damon_sample_stop(struct damon_ctx *ctx)
 	struct damon_sample_control *ctrl = &ctx->sample_control;
 
 	if (ctrl->faults_on) {
-		static_branch_dec(&damon_faults_key);
+		atomic_dec(&damon_nr_fault_kdamonds);
 		damon_reports_put();
 	}
 	ctrl->faults_on = false;
