@@ -124,19 +124,23 @@ def main():
              "%d run(s) per kernel, ABAB, every host core kept busy "
              "(run-tests.py --under-load), %.0f s in all." %
              (a.runs, time.monotonic() - start), "",
-             "| test | upstream's DAMON passed | ours passed | attempts (ours) |",
-             "|---|---|---|---|"]
+             "| test | upstream's DAMON passed | ours passed | "
+             "attempts (upstream's) | attempts (ours) |",
+             "|---|---|---|---|---|"]
     for t in tests:
         ref = outcome[("ref", t)].count("PASS")
         ours = outcome[("ours", t)].count("PASS")
-        att = " ".join(attempts_of(d) for d in details[("ours", t)])
-        lines.append("| %s | %d/%d | %d/%d | %s |" % (t, ref, a.runs, ours, a.runs, att))
+        att = {k: " ".join(attempts_of(d) for d in details[(k, t)])
+               for k in ("ref", "ours")}
+        lines.append("| %s | %d/%d | %d/%d | %s | %s |" %
+                     (t, ref, a.runs, ours, a.runs, att["ref"], att["ours"]))
         if ours < ref:
             bad.append(t)
     for t in ours_tests:
         ok = outcome[("effects", t)].count("PASS")
-        lines.append("| ours:%s | (no reference) | %d/%d | %s |" %
-                     (t, ok, a.runs, " ".join(details[("effects", t)])))
+        lines.append("| ours:%s | (no reference) | %d/%d | | %s |" %
+                     (t, ok, a.runs, " ".join(attempts_of(d) for d in
+                                             details[("effects", t)])))
         if ok < a.runs:
             bad.append("ours:" + t)
     for name in ("ref", "ours"):
