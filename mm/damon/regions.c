@@ -176,18 +176,24 @@ VISIBLE_IF_KUNIT void damon_region_set_hits(struct damon_region *r,
 	r->hit_hi = (hi - r->ar.start + (1UL << shift) - 1) >> shift;
 }
 
-/* Widen the range of @r's accessed samples to cover @addr. */
+/*
+ * Widen the range of @r's accessed samples to cover @addr: in units, the
+ * sample's unit is [u, u + 1), so no address needs to be decoded.
+ */
 static void damon_note_hit(struct damon_region *r, unsigned long addr)
 {
-	unsigned long lo, hi;
+	unsigned int u;
 
 	if (addr < r->ar.start || addr >= r->ar.end)
 		return;
-	if (!damon_region_hits(r, &lo, &hi)) {
-		lo = addr;
-		hi = addr + 1;
+	u = (addr - r->ar.start) >> damon_hit_shift(r);
+	if (!r->hit_hi) {
+		r->hit_lo = u;
+		r->hit_hi = u + 1;
+		return;
 	}
-	damon_region_set_hits(r, min(lo, addr), max(hi, addr + 1));
+	r->hit_lo = min_t(unsigned int, r->hit_lo, u);
+	r->hit_hi = max_t(unsigned int, r->hit_hi, u + 1);
 }
 
 /* Copy the probe counters of @src to @dst, as far as both have them. */
