@@ -67,6 +67,27 @@ def runs(pfns):
     return out
 
 
+def stage_filter(d, ftype, matching, allow, args=()):
+    """A filter directory d (of probes, sample control or DAMOS core
+    filters): its type, matching and allow, then each (file, value) of
+    args."""
+    write(d + '/type', ftype)
+    write(d + '/matching', matching)
+    write(d + '/allow', allow)
+    for name, value in args:
+        write('%s/%s' % (d, name), value)
+
+
+def sample_filter_args(ftype, arg):
+    """stage_filter()'s args for a sample filter of type ftype: the cpumask
+    or the tid_arr, none for write."""
+    if ftype == 'cpumask':
+        return (('cpumask', arg),)
+    if ftype == 'threads':
+        return (('tid_arr', arg),)
+    return ()
+
+
 def stage_stat_target(ctx, ranges, pid=None):
     """In context directory ctx: one target (process pid, if given) made of
     ranges, and one stat scheme that matches every region, so that its

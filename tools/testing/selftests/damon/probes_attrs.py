@@ -48,7 +48,8 @@ import struct
 import subprocess
 import time
 
-from _common import PAGE, frames, ksft, read, runs, skip_all, write
+from _common import (PAGE, frames, ksft, read, runs, skip_all, stage_filter,
+                     stage_stat_target, write, ULONG_MAX)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -66,7 +67,6 @@ ANON_ROOT = (BASE, BASE + 16 * MIB)
 ANON_CG = (BASE + 16 * MIB, BASE + 32 * MIB)
 FILE = (BASE + 32 * MIB, BASE + 64 * MIB)
 HOT_ADDR, COLD_ADDR, HOT_SZ = 0x600000000000, 0x600010000000, 8 * MIB
-ULONG_MAX = 2**64 - 1
 
 # 2 ms samples, 500 ms aggregations: up to 250 samples per region, within
 # the 255 that the attributes-only mode allows.
@@ -172,34 +172,18 @@ def stage(ops, ranges, pid, probes, core_filter=None,
             write('%s/preps/%d/prep_action' % (d, j), action)
         write(d + '/filters/nr_filters', len(filters))
         for j, (ftype, matching, allow, arg) in enumerate(filters):
-            f = '%s/filters/%d' % (d, j)
-            write(f + '/type', ftype)
-            write(f + '/matching', matching)
-            write(f + '/allow', allow)
+            args = ()
             if ftype == 'memcg':
-                write(f + '/path', arg)
+                args = (('path', arg),)
             elif ftype == 'hugepage_size':
-                write(f + '/min', arg[0])
-                write(f + '/max', arg[1])
-    write(C + '/targets/nr_targets', 1)
-    if ops != 'paddr':
-        write(C + '/targets/0/pid_target', pid)
-    write(C + '/targets/0/regions/nr_regions', len(ranges))
-    for i, (s, e) in enumerate(ranges):
-        write(C + '/targets/0/regions/%d/start' % i, s)
-        write(C + '/targets/0/regions/%d/end' % i, e)
-    write(C + '/schemes/nr_schemes', 1)
-    write(S + '/action', 'stat')
-    for knob in ('sz', 'nr_accesses', 'age'):
-        write(S + '/access_pattern/%s/max' % knob, ULONG_MAX)
+                args = (('min', arg[0]), ('max', arg[1]))
+            stage_filter('%s/filters/%d' % (d, j), ftype, matching, allow,
+                         args)
+    stage_stat_target(C, ranges, None if ops == 'paddr' else pid)
     if core_filter:
         write(S + '/core_filters/nr_filters', 1)
-        f = S + '/core_filters/0'
-        write(f + '/type', 'probe_hits_wsum')
-        write(f + '/matching', 'Y')
-        write(f + '/allow', 'Y')
-        write(f + '/min', core_filter[0])
-        write(f + '/max', core_filter[1])
+        stage_filter(S + '/core_filters/0', 'probe_hits_wsum', 'Y', 'Y',
+                     (('min', core_filter[0]), ('max', core_filter[1])))
 
 
 def snapshot():

@@ -36,8 +36,9 @@ import signal
 import subprocess
 import time
 
-from _common import (PAGE, frames, ksft, read, runs, skip_all,
-                     stage_stat_target, tried_regions, write)
+from _common import (PAGE, frames, ksft, read, runs, sample_filter_args,
+                     skip_all, stage_filter, stage_stat_target, tried_regions,
+                     write)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -113,14 +114,8 @@ def stage(ops, ranges, pid, primitive, filters):
           'Y' if primitive == 'page_fault' else 'N')
     write(SAMPLE + '/filters/nr_filters', len(filters))
     for i, (ftype, matching, allow, arg) in enumerate(filters):
-        f = '%s/filters/%d' % (SAMPLE, i)
-        write(f + '/type', ftype)
-        write(f + '/matching', matching)
-        write(f + '/allow', allow)
-        if ftype == 'cpumask':
-            write(f + '/cpumask', arg)
-        elif ftype == 'threads':
-            write(f + '/tid_arr', arg)
+        stage_filter('%s/filters/%d' % (SAMPLE, i), ftype, matching, allow,
+                     sample_filter_args(ftype, arg))
     stage_stat_target(C, ranges, None if ops == 'paddr' else pid)
 
 

@@ -28,7 +28,8 @@ import random
 import subprocess
 import time
 
-from _common import ksft, read, skip_all, stage_stat_target, write
+from _common import (ksft, read, sample_filter_args, skip_all, stage_filter,
+                     stage_stat_target, write)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 HERE = os.path.dirname(os.path.realpath(__file__))
@@ -65,14 +66,8 @@ def stage(i, ops, pid, ranges, faults, filters=()):
     write(sample + '/primitives/page_fault', 'Y' if faults else 'N')
     write(sample + '/filters/nr_filters', len(filters))
     for j, (ftype, arg) in enumerate(filters):
-        f = '%s/filters/%d' % (sample, j)
-        write(f + '/type', ftype)
-        write(f + '/matching', 'Y')
-        write(f + '/allow', 'Y')
-        if ftype == 'cpumask':
-            write(f + '/cpumask', arg)
-        elif ftype == 'threads':
-            write(f + '/tid_arr', arg)
+        stage_filter('%s/filters/%d' % (sample, j), ftype, 'Y', 'Y',
+                     sample_filter_args(ftype, arg))
     stage_stat_target(c, ranges, pid)
 
 
