@@ -67,6 +67,16 @@ def runs(pfns):
     return out
 
 
+def context_has(admin, rel):
+    """Whether a context directory has rel (a feature's directory): one
+    kdamond with one context is made under admin to look, then removed."""
+    write(admin + '/kdamonds/nr_kdamonds', 1)
+    write(admin + '/kdamonds/0/contexts/nr_contexts', 1)
+    have = os.path.isdir(admin + '/kdamonds/0/contexts/0/' + rel)
+    write(admin + '/kdamonds/nr_kdamonds', 0)
+    return have
+
+
 def stage_filter(d, ftype, matching, allow, args=()):
     """A filter directory d (of probes, sample control or DAMOS core
     filters): its type, matching and allow, then each (file, value) of

@@ -48,8 +48,8 @@ import struct
 import subprocess
 import time
 
-from _common import (PAGE, frames, ksft, read, runs, skip_all, stage_filter,
-                     stage_stat_target, write, ULONG_MAX)
+from _common import (PAGE, context_has, frames, ksft, read, runs, skip_all,
+                     stage_filter, stage_stat_target, write, ULONG_MAX)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -416,11 +416,7 @@ def main():
         skip_all('no DAMON sysfs interface')
     if not os.path.exists('/sys/fs/cgroup/cgroup.subtree_control'):
         skip_all('no cgroup v2')
-    write(ADMIN + '/kdamonds/nr_kdamonds', 1)
-    write(K + '/contexts/nr_contexts', 1)
-    has_probes = os.path.isdir(P)
-    write(ADMIN + '/kdamonds/nr_kdamonds', 0)
-    if not has_probes:
+    if not context_has(ADMIN, 'monitoring_attrs/probes'):
         skip_all('no monitoring_attrs/probes')
     ksft.set_plan(7)
     # Keep NUMA balancing and proactive compaction from moving the pages

@@ -36,9 +36,9 @@ import signal
 import subprocess
 import time
 
-from _common import (PAGE, frames, ksft, read, runs, sample_filter_args,
-                     skip_all, stage_filter, stage_stat_target, tried_regions,
-                     write)
+from _common import (PAGE, context_has, frames, ksft, read, runs,
+                     sample_filter_args, skip_all, stage_filter,
+                     stage_stat_target, tried_regions, write)
 
 ADMIN = '/sys/kernel/mm/damon/admin'
 K = ADMIN + '/kdamonds/0'
@@ -195,11 +195,7 @@ def main():
     if os.geteuid():
         skip_all('needs root')
     # the directory appears with a context
-    write(ADMIN + '/kdamonds/nr_kdamonds', 1)
-    write(K + '/contexts/nr_contexts', 1)
-    have = os.path.isdir(SAMPLE)
-    write(ADMIN + '/kdamonds/nr_kdamonds', 0)
-    if not have:
+    if not context_has(ADMIN, 'monitoring_attrs/sample'):
         skip_all('no monitoring_attrs/sample/ (access-sample control)')
     if not os.path.exists(NUMA):
         skip_all('no NUMA balancing: the page-fault primitive needs it')
