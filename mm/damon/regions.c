@@ -8,6 +8,7 @@
 #include <kunit/visibility.h>
 #include <linux/damon.h>
 #include <linux/ioport.h>
+#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -41,22 +42,44 @@
  *
  * 3. Splitting.  If the number of regions is at most half of max_nr_regions,
  *    each region of at least twice the minimum region size is cut, at
- *    minimum-size-aligned points, where its samples point:
+ *    minimum-size-aligned points, by the first of these rules that gives a
+ *    cut:
  *
  *    - Guided cuts.  The lowest and the highest sampled address that found
  *      an access in the aggregation bound the part of the region that is
- *      being accessed.  If at least two samples found an access, the region
- *      is cut at those bounds, which separates the accessed part from the
- *      idle parts beside it in one step.  An idle part is only cut off if it
- *      is big enough to have been likely to get two samples (2 /
+ *      being accessed.  The region is cut at those bounds, which separates
+ *      the accessed part from the idle parts beside it in one step.  One
+ *      accessed sample is enough: its page is cut out, and if it lies in a
+ *      hot spot, that page reads hot from the next aggregation on (and the
+ *      edge cuts grow it), else it merges back.  An idle part is only cut
+ *      off if it is big enough to have been likely to get two samples (2 /
  *      samples-per-aggregation of the region): a smaller one is where no
- *      sample happened to fall, not evidence.  Both bounds are cut (three
- *      pieces) while the number of regions is at most a third of
- *      max_nr_regions; otherwise only the one with the bigger idle part.
+ *      sample happened to fall, not evidence; but an accessed part smaller
+ *      than that is cut out whatever is left beside it (a small hot spot is
+ *      what the samples point at).  Both bounds are cut (three pieces) while
+ *      the number of regions is at most a third of max_nr_regions;
+ *      otherwise only the one with the bigger idle part.
+ *      Merging keeps the bounds, so a sample is not lost when its region
+ *      merges with an idle neighbour first.
  *
- *    - Random cut.  A region without a guided cut is cut in two at a random
- *      point, which keeps looking for hot spots too small to have been
- *      sampled.
+ *    - Edge cuts.  A region touching a neighbour that had at least two more
+ *      accessed samples and is at most half its size is cut next to that
+ *      neighbour, a piece of the neighbour's size off (on both sides if both
+ *      neighbours qualify and three pieces are allowed).  If the hot range
+ *      goes on into the region, the piece reads hot and merges with the
+ *      neighbour; if not, it reads as the region does and merges back.  A
+ *      hot spot found by one sample so grows by its own size on each side
+ *      per aggregation until its edges are found.  Then its age grows, and
+ *      the edge cuts are tried again only at ages 1, 3, 7, 15 ... (2^n - 1),
+ *      so that a hot page beside idle ones does not cost two regions in
+ *      every aggregation.
+ *
+ *    - Random cut.  A region without a guided or edge cut is cut in two at a
+ *      random point, which keeps looking for hot spots too small to have
+ *      been sampled: in every aggregation while the region is younger than
+ *      8 aggregations, then only at ages 2^n - 1.  A region whose count has
+ *      not changed for long (idle memory, a hot range whose edges are
+ *      found) needs no more samples than its own.
  *
  *    The piece counts keep the result within max_nr_regions, and no region
  *    gets below the minimum size.
@@ -64,7 +87,13 @@
  *    Why guided cuts: a random cut halves, on average, the part of a region
  *    where a hot/cold boundary can be, once per aggregation interval.  The
  *    accessed samples of one aggregation place the boundary to about a
- *    samples-per-aggregation-th of the region at once.
+ *    samples-per-aggregation-th of the region at once.  Why single samples
+ *    and edge cuts: a hot spot much smaller than the regions around it (the
+ *    benchmark's ``islands``: 32 hot 64 KiB islands in 256 MiB) gets one
+ *    sample now and then, rarely two in one aggregation; were two needed,
+ *    it would stay inside a cold region for good.  Cutting out the page of
+ *    each single sample costs a region for one aggregation when the sample
+ *    was a stray one.
  *
  * Example: a 100-page target with a hot 20-page range, min 10 and max 100
  * regions.  The regions covering the hot range get high counts and those
@@ -861,6 +890,9 @@ void damon_adjust_merge(struct damon_ctx *ctx, unsigned int thres)
 
 /* ===== Split ===== */
 
+/* Aggregations a region keeps being cut at random after a change. */
+#define DAMON_EXPLORE_AGE	8
+
 /*
  * Cut @r in two at a random @msz-aligned point; see the DOC block.
  * Return: 1 if cut, 0 if too small, -ENOMEM.
@@ -889,15 +921,35 @@ static unsigned int damon_guided_cuts(struct damon_region *r,
 	unsigned long sz = damon_sz_region(r), min_idle, lo, hi;
 	unsigned int n = 0;
 
-	if (!nr_samples || r->nr_accesses < 2 || !damon_region_hits(r, &lo, &hi))
+	if (!nr_samples || !damon_region_hits(r, &lo, &hi))
 		return 0;
 	min_idle = max(msz, sz / nr_samples * 2);
 	lo = ALIGN_DOWN(lo, msz);
 	hi = ALIGN(hi, msz);
+	/* samples that all fell in a small part: cut it out whatever is left */
+	if (hi - lo < min_idle)
+		min_idle = msz;
 	if (lo >= r->ar.start + min_idle && lo < r->ar.end)
 		cuts[n++] = lo;
 	if (hi > r->ar.start && hi < r->ar.end && r->ar.end - hi >= min_idle)
 		cuts[n++] = hi;
+	return n;
+}
+
+/*
+ * Cut @r at the @n ascending points @cuts, all inside it.
+ * Return: @n, or -ENOMEM.
+ */
+static int damon_cut_at(struct damon_target *t, struct damon_region *r,
+			const unsigned long *cuts, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		r = damon_cut_region(t, r, cuts[i] - r->ar.start);
+		if (!r)
+			return -ENOMEM;
+	}
 	return n;
 }
 
@@ -908,7 +960,6 @@ static int damon_guided_split(struct damon_target *t, struct damon_region *r,
 {
 	unsigned long cuts[2];
 	unsigned int n = damon_guided_cuts(r, nr_samples, msz, cuts);
-	int added = 0;
 
 	if (n > max_cuts) {
 		/* keep the cut that separates the bigger idle part */
@@ -916,15 +967,91 @@ static int damon_guided_split(struct damon_target *t, struct damon_region *r,
 			cuts[0] = cuts[1];
 		n = max_cuts;
 	}
-	while (n--) {
-		unsigned long at = cuts[added];
+	return damon_cut_at(t, r, cuts, n);
+}
 
-		r = damon_cut_region(t, r, at - r->ar.start);
-		if (!r)
-			return -ENOMEM;
-		added++;
-	}
-	return added;
+/*
+ * Whether @r gets a random cut in this aggregation: while it is young, and
+ * then at ages 2^n - 1.  A region whose count has not changed for long
+ * (idle memory, or a hot range whose edges are found) needs no more
+ * samples than its own; the samples of its random pieces would be spent
+ * to learn what the region already tells.  A change resets the age, and
+ * accessed samples cut the region whatever its age.
+ */
+static bool damon_explores(const struct damon_region *r)
+{
+	return r->age < DAMON_EXPLORE_AGE || is_power_of_2(r->age + 1);
+}
+
+/*
+ * What the split of a region needs to know of a neighbour, read before the
+ * neighbour itself is cut.  @sz 0: none, or not touching.
+ */
+struct damon_neighbour {
+	unsigned long end;
+	unsigned long sz;
+	unsigned int nr_accesses;
+	unsigned int age;
+};
+
+/* @n as a neighbour of @r (@n == @r: @r itself, for its right neighbour). */
+static struct damon_neighbour damon_neighbour_of(struct damon_region *r,
+						 struct damon_region *n)
+{
+	if (!n || (n != r && n->ar.start != r->ar.end))
+		return (struct damon_neighbour){};
+	return (struct damon_neighbour){ .end = n->ar.end,
+		.sz = damon_sz_region(n), .nr_accesses = n->nr_accesses,
+		.age = n->age };
+}
+
+/*
+ * Whether @n is a hot neighbour of @r that an edge cut should grow into
+ * @r: at least two more accessed samples than @r (the evidence the guided
+ * cuts ask for), small enough that a piece of its size leaves @r at least
+ * as much, and of an age that is a power of two minus one (0, 1, 3, 7 ...).
+ * A hot spot that grows stays young (its hot pieces reset their age); one
+ * whose edges are found is tried again ever more rarely, not in every
+ * aggregation.
+ */
+static bool damon_grows_into(struct damon_region *r,
+			     const struct damon_neighbour *n)
+{
+	return n->sz && n->nr_accesses >= r->nr_accesses + 2 &&
+		n->sz <= damon_sz_region(r) / 2 && is_power_of_2(n->age + 1);
+}
+
+/*
+ * Edge cuts of @r, next to hot neighbours (see the DOC block), ascending in
+ * @cuts.  @left must end where @r starts.  Return: how many (0 to 2).
+ */
+static unsigned int damon_edge_cuts(struct damon_region *r,
+				    const struct damon_neighbour *left,
+				    const struct damon_neighbour *right,
+				    unsigned long msz, unsigned long cuts[2])
+{
+	unsigned int n = 0;
+
+	if (left->end == r->ar.start && damon_grows_into(r, left))
+		cuts[n++] = r->ar.start + ALIGN(left->sz, msz);
+	if (damon_grows_into(r, right))
+		cuts[n++] = r->ar.end - ALIGN(right->sz, msz);
+	/* two pieces that would meet or cross: keep the left one */
+	if (n == 2 && cuts[0] >= cuts[1])
+		n = 1;
+	return n;
+}
+
+/* Cut @r at up to @max_cuts of its edge cut points. */
+static int damon_edge_split(struct damon_target *t, struct damon_region *r,
+			    const struct damon_neighbour *left,
+			    const struct damon_neighbour *right,
+			    unsigned int max_cuts, unsigned long msz)
+{
+	unsigned long cuts[2];
+	unsigned int n = damon_edge_cuts(r, left, right, msz, cuts);
+
+	return damon_cut_at(t, r, cuts, min(n, max_cuts));
 }
 
 /**
@@ -935,9 +1062,9 @@ static int damon_guided_split(struct damon_target *t, struct damon_region *r,
  *			0 for random cuts only.
  * @min_region_sz:	Minimum size and alignment of the pieces.
  *
- * A region is cut where its accessed samples point, else at random (see
- * the DOC block); regions too small to be cut are left alone.  Only
- * guided cuts make more than two pieces.
+ * A region is cut where its accessed samples point, else next to a small
+ * hot neighbour, else at random (see the DOC block); regions too small to
+ * be cut are left alone.  Random cuts make two pieces.
  *
  * Context: Caller owns @t; may sleep.
  * Return: The number of regions added.
@@ -948,16 +1075,26 @@ damon_split_target_regions(struct damon_target *t, unsigned int nr_pieces,
 {
 	unsigned long msz = max(min_region_sz, 1UL);
 	struct damon_region *r, *next;
+	struct damon_neighbour left = {}, right;
 	unsigned int added = 0;
 
 	damon_for_each_region_safe(r, next, t) {
-		int n = damon_guided_split(t, r, nr_pieces - 1, nr_samples, msz);
+		struct damon_neighbour self = damon_neighbour_of(r, r);
+		int n;
 
+		/* @next is not cut yet; the pieces of the left one are */
+		right = damon_neighbour_of(r, &next->list == &t->regions_list ?
+					   NULL : next);
+		n = damon_guided_split(t, r, nr_pieces - 1, nr_samples, msz);
 		if (!n)
+			n = damon_edge_split(t, r, &left, &right,
+					     nr_pieces - 1, msz);
+		if (!n && damon_explores(r))
 			n = damon_random_cut(t, r, msz);
 		if (n < 0)
 			break;
 		added += n;
+		left = self;
 	}
 	return added;
 }

@@ -10,6 +10,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitmap.h>
 #include <linux/damon.h>
 #include <linux/sizes.h>
 #include <linux/sort.h>
@@ -351,7 +352,12 @@ static const struct guided_case guided_cases[] = {
 	  2, { {0, 60}, {60, 100} } },
 	{ "hot to the end: one cut", 50, 100, 10, 3,
 	  2, { {0, 50}, {50, 100} } },
-	{ "one accessed sample is not enough", 40, 41, 1, 3, 0 },
+	{ "one accessed sample: its page is cut out", 40, 41, 1, 3,
+	  3, { {0, 40}, {40, 41}, {41, 100} } },
+	{ "one accessed sample near the start: still cut out", 3, 4, 1, 3,
+	  3, { {0, 3}, {3, 4}, {4, 100} } },
+	{ "one accessed sample on the first page: one cut", 0, 1, 1, 3,
+	  2, { {0, 1}, {1, 100} } },
 	{ "no accessed sample", 0, 0, 0, 3, 0 },
 	{ "accessed samples everywhere", 2, 99, 20, 3, 0 },
 };
@@ -397,15 +403,126 @@ static void damon_regions_guided_split(struct kunit *test)
 	damon_free_target(t);
 }
 
+/*
+ * Edge cuts: a cold region next to a small hot one gives it a piece of the
+ * hot one's size; not next to a big one, nor to one only a sample hotter.
+ */
+static void damon_regions_edge_split(struct kunit *test)
+{
+	static const struct range_spec init[] = {
+		{0, 100 * MSZ}, {100 * MSZ, 104 * MSZ}, {104 * MSZ, 200 * MSZ},
+		{200 * MSZ, 300 * MSZ}, {300 * MSZ, 400 * MSZ},
+	};
+	static const unsigned int acc[] = { 0, 20, 0, 1, 0 };
+	static const struct range_spec out[] = {
+		{0, 96 * MSZ}, {96 * MSZ, 100 * MSZ}, {100 * MSZ, 104 * MSZ},
+		{104 * MSZ, 108 * MSZ}, {108 * MSZ, 200 * MSZ},
+	};
+	struct damon_target *t = new_target_with(test, init, 5);
+	struct damon_region *r;
+	int i = 0;
+
+	damon_for_each_region(r, t)
+		r->nr_accesses = acc[i++];
+	/* regions 0, 2: edge cuts; 1 (hot, no hits): random; 3, 4: random */
+	KUNIT_EXPECT_EQ(test, damon_split_target_regions(t, 3, 20, MSZ), 5);
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	/* pieces 2 and 3 are the hot region's random halves */
+	KUNIT_EXPECT_EQ(test, nth_region(t, 0)->ar.end, out[0].end);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 1)->ar.end, out[1].end);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 4)->ar.start, out[2].end);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 4)->ar.end, out[3].end);
+	KUNIT_EXPECT_EQ(test, nth_region(t, 5)->ar.end, out[4].end);
+	damon_free_target(t);
+}
+
+/*
+ * Random cuts back off with age: a young region is cut, an old one only at
+ * ages 2^n - 1; accessed samples cut a region whatever its age.
+ */
+static void damon_regions_random_cut_backoff(struct kunit *test)
+{
+	static const struct range_spec init[] = { {0, 100 * MSZ} };
+	static const struct { unsigned int age; bool hit; int added; } c[] = {
+		{ 0, false, 1 }, { 7, false, 1 }, { 8, false, 0 },
+		{ 20, false, 0 }, { 31, false, 1 }, { 32, false, 0 },
+		{ 20, true, 2 },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct damon_target *t = new_target_with(test, init, 1);
+		struct damon_region *r = damon_first_region(t);
+
+		r->age = c[i].age;
+		if (c[i].hit) {
+			r->nr_accesses = 1;
+			damon_region_set_hits(r, 50 * MSZ, 51 * MSZ);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, damon_split_target_regions(t, 3, 20,
+								     MSZ),
+				    c[i].added, "age %u", c[i].age);
+		damon_free_target(t);
+	}
+}
+
+/*
+ * The simulations: a context of one target over @init with 20 samples per
+ * aggregation, adjusted as the kdamond does.
+ */
+static struct damon_ctx *sim_new_ctx(struct kunit *test,
+				     const struct range_spec *init,
+				     unsigned int max_nr_regions,
+				     struct damon_target **tp)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->attrs.sample_interval = 5000;
+	ctx->attrs.aggr_interval = 100000;
+	ctx->attrs.aggr_samples = 20;
+	ctx->attrs.min_nr_regions = 10;
+	ctx->attrs.max_nr_regions = max_nr_regions;
+	*tp = new_target_with(test, init, 1);
+	damon_add_target(ctx, *tp);
+	damon_ensure_min_nr_regions(ctx);
+	return ctx;
+}
+
+/*
+ * One aggregation's samples of @t at random addresses, accessed where
+ * @hot(@arg, address) says.  Return: the highest nr_accesses.
+ */
+static unsigned int sim_sample_window(struct damon_ctx *ctx,
+				      struct damon_target *t,
+				      bool (*hot)(const void *arg,
+						  unsigned long addr),
+				      const void *arg)
+{
+	unsigned int nr_samples = damon_max_nr_accesses(&ctx->attrs);
+	unsigned int highest = 0, i;
+	struct damon_region *r;
+
+	for (i = 0; i < nr_samples; i++)
+		damon_for_each_region(r, t) {
+			r->sampling_addr = r->ar.start +
+				get_random_u32_below(damon_sz_region(r));
+			damon_update_region_access_rate(r,
+					hot(arg, r->sampling_addr),
+					&ctx->attrs);
+			highest = max(highest, r->nr_accesses);
+		}
+	return highest;
+}
+
 /* The hot range of the isolation runs, in pages of a 1000-page target. */
 #define SIM_HOT_START	437
 #define SIM_HOT_END	471
 #define SIM_MAX_WINDOWS	100
 
-static bool sim_sample_hot(const struct damon_region *r)
+static bool sim_sample_hot(const void *arg, unsigned long addr)
 {
-	return r->sampling_addr >= SIM_HOT_START * MSZ &&
-		r->sampling_addr < SIM_HOT_END * MSZ;
+	return addr >= SIM_HOT_START * MSZ && addr < SIM_HOT_END * MSZ;
 }
 
 /*
@@ -441,34 +558,15 @@ static bool sim_isolated(struct damon_ctx *ctx)
 static unsigned int sim_windows_to_isolate(struct kunit *test, bool guided)
 {
 	static const struct range_spec init[] = { {0, 1000 * MSZ} };
-	struct damon_ctx *ctx = damon_new_ctx();
-	unsigned int nr_samples, w, i;
 	struct damon_target *t;
+	struct damon_ctx *ctx = sim_new_ctx(test, init, 100, &t);
 	struct damon_region *r;
-
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->attrs.sample_interval = 1000;
-	ctx->attrs.aggr_interval = 20000;
-	ctx->attrs.aggr_samples = 20;
-	ctx->attrs.min_nr_regions = 10;
-	ctx->attrs.max_nr_regions = 100;
-	nr_samples = damon_max_nr_accesses(&ctx->attrs);
-	t = new_target_with(test, init, 1);
-	damon_add_target(ctx, t);
-	damon_ensure_min_nr_regions(ctx);
+	unsigned int w;
 
 	for (w = 1; w < SIM_MAX_WINDOWS; w++) {
-		unsigned int highest = 0;
+		unsigned int highest = sim_sample_window(ctx, t, sim_sample_hot,
+							 NULL);
 
-		for (i = 0; i < nr_samples; i++)
-			damon_for_each_region(r, t) {
-				r->sampling_addr = r->ar.start +
-					get_random_u32_below(damon_sz_region(r));
-				damon_update_region_access_rate(r,
-								sim_sample_hot(r),
-								&ctx->attrs);
-				highest = max(highest, r->nr_accesses);
-			}
 		if (sim_isolated(ctx))
 			break;
 		damon_adjust_merge(ctx, max(highest / 10, 1U));
@@ -510,6 +608,115 @@ static void damon_regions_guided_isolates_fast(struct kunit *test)
 	KUNIT_EXPECT_LE(test, guided[7], 6);
 	KUNIT_EXPECT_LT(test, guided[14], SIM_MAX_WINDOWS);
 	KUNIT_EXPECT_LE(test, guided[7], rnd[7]);
+}
+
+/*
+ * The islands scenario of the benchmark, simulated: 32 hot islands of 16
+ * pages at random places in 65536 pages, min 10 and max 1000 regions, 20
+ * samples per aggregation.  The regions of at least 2 accessed samples read
+ * hot; F1 of hot pages per aggregation.
+ */
+#define ISL_PAGES	65536
+#define ISL_NR		32
+#define ISL_LEN		16
+#define ISL_WINDOWS	80
+
+struct isl_sim {
+	unsigned long *hot;		/* bitmap of hot pages */
+	unsigned long nr_hot;
+};
+
+static bool isl_sample_hot(const void *arg, unsigned long addr)
+{
+	const struct isl_sim *sim = arg;
+
+	return test_bit(addr / MSZ, sim->hot);
+}
+
+static unsigned int isl_f1_permille(const struct isl_sim *sim,
+				    struct damon_target *t)
+{
+	unsigned long tp = 0, pred = 0, p;
+	struct damon_region *r;
+
+	damon_for_each_region(r, t) {
+		if (r->nr_accesses < 2)
+			continue;
+		pred += damon_sz_region(r) / MSZ;
+		for (p = r->ar.start / MSZ; p < r->ar.end / MSZ; p++)
+			tp += test_bit(p, sim->hot);
+	}
+	return 2000 * tp / (sim->nr_hot + pred);
+}
+
+/*
+ * One run: mean F1 (permille) of all aggregations in @f1_all, of those from
+ * @from on in the return value; the most regions seen in @max_regions.
+ */
+static unsigned int sim_islands(struct kunit *test, unsigned int from,
+				unsigned int *f1_all, unsigned int *max_regions)
+{
+	static const struct range_spec init[] = { {0, ISL_PAGES * MSZ} };
+	unsigned int w, f1, f1_sum = 0, all_sum = 0;
+	struct isl_sim sim = {};
+	struct damon_target *t;
+	struct damon_region *r;
+	struct damon_ctx *ctx;
+
+	sim.hot = kunit_kzalloc(test, BITS_TO_LONGS(ISL_PAGES) *
+				sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sim.hot);
+	while (sim.nr_hot < ISL_NR * ISL_LEN) {
+		unsigned long at = get_random_u32_below(ISL_PAGES / ISL_LEN) *
+			ISL_LEN;
+
+		if (test_bit(at, sim.hot))
+			continue;
+		bitmap_set(sim.hot, at, ISL_LEN);
+		sim.nr_hot += ISL_LEN;
+	}
+	ctx = sim_new_ctx(test, init, 1000, &t);
+	*max_regions = 0;
+
+	for (w = 0; w < ISL_WINDOWS; w++) {
+		unsigned int highest = sim_sample_window(ctx, t, isl_sample_hot,
+							 &sim);
+
+		f1 = isl_f1_permille(&sim, t);
+		all_sum += f1;
+		if (w >= from)
+			f1_sum += f1;
+		damon_adjust_merge(ctx, max(highest / 10, 1U));
+		damon_adjust_split(ctx);
+		damon_ensure_min_nr_regions(ctx);
+		*max_regions = max(*max_regions, t->nr_regions);
+		damon_for_each_region(r, t)
+			damon_region_new_window(r);
+	}
+	KUNIT_EXPECT_TRUE(test, damon_regions_valid(t));
+	damon_destroy_ctx(ctx);
+	*f1_all = all_sum / ISL_WINDOWS;
+	return f1_sum / (ISL_WINDOWS - from);
+}
+
+/*
+ * Single accessed samples cut out their page, and edge cuts grow a hot
+ * region into its cold neighbours: the islands are found within 2 s
+ * (20 aggregations) of simulated time and then read hot, with little cold
+ * memory beside them.
+ */
+static void damon_regions_finds_islands(struct kunit *test)
+{
+	unsigned int f1, f1_all, nr_regions, worst = 1000, i;
+
+	for (i = 0; i < 5; i++) {
+		f1 = sim_islands(test, 20, &f1_all, &nr_regions);
+		worst = min(worst, f1);
+		kunit_info(test, "islands: mean F1 %u permille from 2 s, %u from the start; at most %u regions\n",
+			   f1, f1_all, nr_regions);
+		KUNIT_EXPECT_LE(test, nr_regions, 1000);
+	}
+	KUNIT_EXPECT_GE(test, worst, 800);
 }
 
 /*
@@ -924,6 +1131,9 @@ static struct kunit_case damon_regions_test_cases[] = {
 	KUNIT_CASE(damon_regions_split_too_small),
 	KUNIT_CASE_PARAM(damon_regions_guided_split, guided_gen_params),
 	KUNIT_CASE(damon_regions_guided_isolates_fast),
+	KUNIT_CASE(damon_regions_edge_split),
+	KUNIT_CASE(damon_regions_random_cut_backoff),
+	KUNIT_CASE_SLOW(damon_regions_finds_islands),
 	KUNIT_CASE(damon_regions_ensure_min),
 	KUNIT_CASE(damon_regions_ensure_min_exact),
 	KUNIT_CASE(damon_regions_age_reset),
