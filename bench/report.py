@@ -870,6 +870,11 @@ def main():
 METHOD = """\
 - Each boot runs every scenario once, in the same order, with the same
   seed; kernels alternate ours, upstream, ours, upstream, ...
+- Address-space randomisation is off in the guest (`randomize_va_space`
+  0), so that the workload has the same layout on every boot: with it on,
+  the heap lands up to 1 GiB above the binary, vaddr monitors that hole,
+  and the monitored size (hence the initial region size and the merge size
+  limit) changed from boot to boot (runs before 2026-12-02 had it on).
 - **kdamond CPU share**: delta of `sum_exec_runtime` (/proc/<pid>/schedstat)
   of the kdamond over the workload's phases, divided by their duration
   (virtual time: under -icount both count instructions).
