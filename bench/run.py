@@ -13,11 +13,13 @@ guest size, kernel command line, sysfs writes and workload seed.  Then
 bench/report.py writes the report.
 
     run.py [--mode quick|full] [--pairs N] [--out DIR] [--no-build]
-           [--items NAME,...] [--kernels ours]
+           [--items NAME,...] [--kernels ours] [--sizes MIB,... --mem MIB]
 
 --kernels ours boots only ours (and builds only ours): enough for the
 ours-only items (probes-*, faults), which are compared with static of the
 same boot, not with upstream; the ours/upstream table is then empty.
+--sizes replaces the size sweep (1024, 2048, 3072 MiB in full mode), e.g.
+for the scaling points beyond 3 GiB, which need a bigger guest (--mem).
 """
 
 import argparse
@@ -79,7 +81,7 @@ def item(name, scenario, mib, phase_s, phases, damon=True, scheme=None,
             "sample": sample}
 
 
-def plan_items(mode):
+def plan_items(mode, want_sizes=None):
     """The scenarios of one boot.  static-off must come before static (the
     pair gives the workload slowdown).  probes-1 and probes-4 are static
     with probes added (static is their probes-0), right after it so that
@@ -102,16 +104,16 @@ def plan_items(mode):
         item("gradient", "gradient", 256, ps, 2),
         item("churn", "churn", 256, ps, 2),
     ]
-    items += [item("size-%d" % m, "size", m, ps, 1) for m in sizes]
+    items += [item("size-%d" % m, "size", m, ps, 1) for m in (want_sizes or sizes)]
     items.append(item("pageout", "static", 512, ps, 2, scheme=PAGEOUT))
     return items
 
 
-def make_plan(mode, seed):
+def make_plan(mode, seed, sizes=None):
     return {"mode": mode, "seed": seed, "attrs": ATTRS, "tlb_refresh_ms": 2,
             "trace_buffer_kb": 49152, "zram_bytes": 1 << 30,
             "workload": os.path.join(BUILD, "bench", "workload"),
-            "items": plan_items(mode)}
+            "items": plan_items(mode, sizes)}
 
 
 def sh(cmd, **kw):
@@ -201,6 +203,9 @@ def main():
     ap.add_argument("--items", default=None, metavar="NAME,...",
                     help="run only these items of the plan (for trying a "
                     "change; a published run uses the whole plan)")
+    ap.add_argument("--sizes", default=None, metavar="MIB,...",
+                    help="sizes of the size sweep instead of the mode's "
+                    "(e.g. 1024,6144,12288 with --mem 14336)")
     ap.add_argument("--kernels", choices=("ours,upstream", "ours"),
                     default="ours,upstream",
                     help="boot both (ABAB pairs) or only ours (for the "
@@ -213,7 +218,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     start = time.monotonic()
     build(args)
-    plan = make_plan(args.mode, args.seed)
+    sizes = [int(m) for m in args.sizes.split(",")] if args.sizes else None
+    plan = make_plan(args.mode, args.seed, sizes)
     if args.items:
         want = args.items.split(",")
         unknown = set(want) - {i["name"] for i in plan["items"]}
