@@ -39,7 +39,7 @@ PROBE_GOAL_ITEM, PROBE_GOAL = "probes-1", 1.10
 # its faults-0 (Accessed bits), measured in the same boot.
 FAULTS_ITEM, FAULTS_BASE = "faults", "static"
 # items whose workload slowdown is measured against static-off
-SLOWDOWN_ITEMS = ("static", "faults")
+SLOWDOWN_ITEMS = ("static", "probes-1", "probes-4", "faults")
 # minor faults a second of the workload above which the fault mode counts
 # as engaged (static's workload takes a handful in a whole item)
 MODE_MINFLT = 10
@@ -377,8 +377,9 @@ def probe_row(it, boots, rng):
     ns = [m.get("ns_per_region_sample") for m in ms if "ns_per_region_sample" in m]
     nr = [m["nr_regions_mean"] for m in ms if "nr_regions_mean" in m]
     hits = [m["probe_mean_hits"] for m in ms if "probe_mean_hits" in m]
+    slow = [m["slowdown_pct"] for m in ms if "slowdown_pct" in m]
     row = {"item": name, "probes": describe_probes(it.get("probes")), "boots": len(ms),
-           "cpu_share": cpu, "ns_per_region_sample": ns}
+           "cpu_share": cpu, "ns_per_region_sample": ns, "slowdown_pct": slow}
     if name != PROBE_BASE and pairs:
         row["cpu_ratio"] = boot_ratio([a["cpu_share"] for a, _ in pairs],
                                       [b["cpu_share"] for _, b in pairs], rng)
@@ -395,6 +396,7 @@ def probe_row(it, boots, rng):
              fmt_ci(*row.get("cpu_ratio", (None,) * 3)),
              fmt_ci(*row.get("ns_ratio", (None,) * 3)),
              fmt_ci(*row.get("extra_ns", (None,) * 3), f="%+.0f"),
+             fmt_vals(slow, METRIC_FMT["slowdown_pct"]),
              " ".join("%.1f" % h for h in row["mean_hits"]) if hits else "-"]
     return "| " + " | ".join(cells) + " |", row
 
@@ -410,7 +412,9 @@ def probe_section(plan, per, rng):
           "Upstream 6.12 has no probes: each probe item is static with probes "
           "added (all weight 0, normal mode), compared with static (probes-0) of "
           "the same boots of ours. Ratio = mean(item)/mean(static), bootstrap 95%% "
-          "interval over boots; extra = mean over boots of item - static. Hits: "
+          "interval over boots; extra = mean over boots of item - static. Workload "
+          "slowdown: touches per second of static-off over those of the item, minus "
+          "1, in the same boot. Hits: "
           "mean hits per region and aggregation of each probe (of %d samples), from "
           "a short `damon_region_aggregated` check after the measured window." %
           max(1, plan["attrs"]["aggr_us"] // plan["attrs"]["sample_us"]),
@@ -418,8 +422,8 @@ def probe_section(plan, per, rng):
           "| item | probes (filter types) | kdamond CPU share | CPU per region-sample "
           "| nr_regions (mean) | CPU share ratio to static [95% CI] "
           "| CPU per region-sample ratio [95% CI] | extra ns per region-sample [95% CI] "
-          "| hits per probe |",
-          "|---|---|---|---|---|---|---|---|---|"]
+          "| workload slowdown | hits per probe |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     rows = []
     for it in base + items:
         line, row = probe_row(it, per["ours"], rng)
