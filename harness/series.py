@@ -33,6 +33,7 @@ last if none does; they must be mbox files with a commit message.
 import argparse
 import fnmatch
 import glob
+import json
 import os
 import re
 import shutil
@@ -675,11 +676,26 @@ BENCH_METRICS = ["kdamond CPU share", "CPU per region-sample",
                  "workload slowdown"]
 
 
+def is_full_run(d):
+    """Whether the committed run in @d is a full-mode run of the whole plan
+    on both kernels."""
+    try:
+        meta = json.load(open(os.path.join(d, "meta.json")))
+    except (OSError, ValueError):
+        return False
+    return (meta.get("mode") == "full" and "--items" not in meta.get("command", "")
+            and "upstream" in meta.get("kernels_run", ["ours", "upstream"]))
+
+
 def bench_table():
     """Key rows of the newest committed benchmark report, as plain text."""
     res = os.path.join(REPO, "bench/results")
     runs = sorted(d for d in os.listdir(res)
                   if os.path.exists(os.path.join(res, d, "report.md")))
+    # the newest whole comparison, not a quick run, a partial sweep or an
+    # ours-only run committed after it
+    full = [d for d in runs if is_full_run(os.path.join(res, d))]
+    runs = full or runs
     if not runs:
         return "  (no benchmark results in bench/results/)\n"
     out = ["  bench/results/%s/report.md (ratio [95%% interval]):" % runs[-1], ""]
@@ -695,7 +711,7 @@ def kunit_count():
     for root, _, files in os.walk(os.path.join(REPO, "mm/damon/tests")):
         for f in files:
             if f.endswith(".c"):
-                n += len(re.findall(r"KUNIT_CASE(?:_PARAM)?\(",
+                n += len(re.findall(r"KUNIT_CASE(?:_PARAM|_SLOW)?\(",
                                     open(os.path.join(root, f)).read()))
     return "%d cases in the suites of mm/damon/tests/." % n
 
