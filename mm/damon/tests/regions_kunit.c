@@ -505,11 +505,13 @@ static unsigned int sim_sample_window(struct damon_ctx *ctx,
 
 	for (i = 0; i < nr_samples; i++)
 		damon_for_each_region(r, t) {
+			bool accessed;
+
 			r->sampling_addr = r->ar.start +
 				get_random_u32_below(damon_sz_region(r));
-			damon_update_region_access_rate(r,
-					hot(arg, r->sampling_addr),
-					&ctx->attrs);
+			accessed = hot(arg, r->sampling_addr);
+			damon_update_region_access_rate(r, accessed,
+							&ctx->attrs);
 			highest = max(highest, r->nr_accesses);
 		}
 	return highest;
