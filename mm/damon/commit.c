@@ -339,12 +339,13 @@ static void damon_keep_tuned_intervals(struct damon_attrs *new,
  * state, attributes (rescaling @dst's counters), targets, probes and
  * schemes of @src into @dst while keeping @dst's monitoring results.
  * Targets, probes (with their filters and steps) and schemes are matched by
- * index; a probe's region counters are kept.  Targets and schemes: matched ones are updated in place (a
- * target's regions are set to @src's with damon_set_regions() if @src's
- * target has any; a scheme keeps its statistics), missing ones are created,
- * extra ones destroyed.  A @src target marked &damon_target->obsolete
- * removes the @dst target of the same index.  With intervals auto-tuning
- * on and its goal unchanged, @dst keeps its tuned intervals.
+ * index; a probe's region counters are kept.  Targets and schemes: matched
+ * ones are updated in place (a target's regions are set to @src's with
+ * damon_set_regions() if @src's target has any; a scheme keeps its
+ * statistics), missing ones are created, extra ones destroyed.  A @src
+ * target marked &damon_target->obsolete removes the @dst target of the
+ * same index.  With intervals auto-tuning on and its goal unchanged, @dst
+ * keeps its tuned intervals.
  *
  * Context: Caller owns @dst: not running, or from its kdamond via
  * damon_call().  May sleep.

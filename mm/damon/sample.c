@@ -14,8 +14,8 @@
  *
  * Locking: the ring is protected by damon_reports_lock (IRQ-safe, a leaf
  * lock); damon_reports_mutex serialises its allocation and freeing, which
- * the kdamonds do as they enter and leave the mode.  Everything else here belongs to the context's owner (the kdamond
- * while it runs).
+ * the kdamonds do as they enter and leave the mode.  Everything else here
+ * belongs to the context's owner (the kdamond while it runs).
  */
 
 #include <kunit/visibility.h>
