@@ -985,24 +985,18 @@ static bool damon_explores(const struct damon_region *r)
 
 /*
  * What the split of a region needs to know of a neighbour, read before the
- * neighbour itself is cut.  @sz 0: none, or not touching.
+ * neighbour itself is cut.  All zero: no neighbour.
  */
 struct damon_neighbour {
-	unsigned long end;
-	unsigned long sz;
+	struct damon_addr_range ar;
 	unsigned int nr_accesses;
 	unsigned int age;
 };
 
-/* @n as a neighbour of @r (@n == @r: @r itself, for its right neighbour). */
-static struct damon_neighbour damon_neighbour_of(struct damon_region *r,
-						 struct damon_region *n)
+static struct damon_neighbour damon_neighbour_of(const struct damon_region *n)
 {
-	if (!n || (n != r && n->ar.start != r->ar.end))
-		return (struct damon_neighbour){};
-	return (struct damon_neighbour){ .end = n->ar.end,
-		.sz = damon_sz_region(n), .nr_accesses = n->nr_accesses,
-		.age = n->age };
+	return (struct damon_neighbour){ .ar = n->ar,
+		.nr_accesses = n->nr_accesses, .age = n->age };
 }
 
 /*
@@ -1017,13 +1011,15 @@ static struct damon_neighbour damon_neighbour_of(struct damon_region *r,
 static bool damon_grows_into(struct damon_region *r,
 			     const struct damon_neighbour *n)
 {
-	return n->sz && n->nr_accesses >= r->nr_accesses + 2 &&
-		n->sz <= damon_sz_region(r) / 2 && is_power_of_2(n->age + 1);
+	unsigned long sz = n->ar.end - n->ar.start;
+
+	return sz && n->nr_accesses >= r->nr_accesses + 2 &&
+		sz <= damon_sz_region(r) / 2 && is_power_of_2(n->age + 1);
 }
 
 /*
- * Edge cuts of @r, next to hot neighbours (see the DOC block), ascending in
- * @cuts.  @left must end where @r starts.  Return: how many (0 to 2).
+ * Edge cuts of @r, next to hot neighbours that touch it (see the DOC
+ * block), ascending in @cuts.  Return: how many (0 to 2).
  */
 static unsigned int damon_edge_cuts(struct damon_region *r,
 				    const struct damon_neighbour *left,
@@ -1032,10 +1028,12 @@ static unsigned int damon_edge_cuts(struct damon_region *r,
 {
 	unsigned int n = 0;
 
-	if (left->end == r->ar.start && damon_grows_into(r, left))
-		cuts[n++] = r->ar.start + ALIGN(left->sz, msz);
-	if (damon_grows_into(r, right))
-		cuts[n++] = r->ar.end - ALIGN(right->sz, msz);
+	if (left->ar.end == r->ar.start && damon_grows_into(r, left))
+		cuts[n++] = r->ar.start +
+			ALIGN(left->ar.end - left->ar.start, msz);
+	if (right->ar.start == r->ar.end && damon_grows_into(r, right))
+		cuts[n++] = r->ar.end -
+			ALIGN(right->ar.end - right->ar.start, msz);
 	/* two pieces that would meet or cross: keep the left one */
 	if (n == 2 && cuts[0] >= cuts[1])
 		n = 1;
@@ -1079,12 +1077,14 @@ damon_split_target_regions(struct damon_target *t, unsigned int nr_pieces,
 	unsigned int added = 0;
 
 	damon_for_each_region_safe(r, next, t) {
-		struct damon_neighbour self = damon_neighbour_of(r, r);
+		struct damon_neighbour self = damon_neighbour_of(r);
 		int n;
 
 		/* @next is not cut yet; the pieces of the left one are */
-		right = damon_neighbour_of(r, &next->list == &t->regions_list ?
-					   NULL : next);
+		if (&next->list == &t->regions_list)
+			right = (struct damon_neighbour){};
+		else
+			right = damon_neighbour_of(next);
 		n = damon_guided_split(t, r, nr_pieces - 1, nr_samples, msz);
 		if (!n)
 			n = damon_edge_split(t, r, &left, &right,
