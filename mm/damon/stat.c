@@ -33,7 +33,10 @@
 
 /* ===== Outputs ===== */
 
-/* Bytes per second seen accessed, from the last aggregation interval. */
+/*
+ * Bytes per second seen accessed, averaged over the aggregation intervals
+ * completed between the last two refreshes.
+ */
 static unsigned long estimated_memory_bandwidth __read_mostly;
 module_param(estimated_memory_bandwidth, ulong, 0400);
 MODULE_PARM_DESC(estimated_memory_bandwidth,
@@ -64,6 +67,22 @@ struct idle_chunk {
 };
 
 static unsigned long next_refresh;	/* jiffies; only the kdamond uses it */
+
+/*
+ * The aggregation intervals completed since the last refresh, kept by the
+ * kdamond (stat_refresh() runs in every iteration of its main loop): their
+ * bytes seen accessed, summed, and their length.  One interval alone
+ * depends on where a few big regions happened to be sampled (readings of
+ * 0.3x to 3x the true bandwidth were seen in the test guest); the sum over
+ * the ~5 s between refreshes averages that out.
+ */
+static struct {
+	u64 bytes;		/* sum of region size x nr_accesses */
+	u64 us;			/* sum of aggregation intervals */
+	unsigned long aggr_sis;	/* &damon_ctx->next_aggregation_sis seen */
+	unsigned long aggr_us;	/* aggr_interval the open window runs with */
+	bool primed;		/* the fields above describe this kdamond */
+} windows;
 
 static int cmp_idle(const void *a, const void *b)
 {
@@ -99,17 +118,50 @@ static unsigned long nr_regions(struct damon_ctx *ctx)
 }
 
 /*
- * Fill @chunks from the regions of @ctx and return their total size.  Also
- * sets estimated_memory_bandwidth: each region contributes its size times
- * the number of samples per aggregation it was found accessed in, which is
- * the bytes accessed per aggregation interval, scaled to a second.
+ * Account the aggregation interval that just ended, if one did since the
+ * last call: each region contributes its size times the number of samples
+ * it was found accessed in, the bytes accessed in that interval.  Right
+ * after the end the moving sum is the completed count.  The interval's
+ * length is the one seen before it ended: auto-tuning changes it at the
+ * end.
  */
+static void account_window(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (windows.primed && ctx->next_aggregation_sis != windows.aggr_sis) {
+		damon_for_each_target(t, ctx)
+			damon_for_each_region(r, t)
+				windows.bytes += (u64)damon_sz_region(r) *
+					ctx->addr_unit *
+					damon_nr_accesses_mvsum(r, ctx);
+		windows.us += windows.aggr_us;
+	}
+	windows.primed = true;
+	windows.aggr_sis = ctx->next_aggregation_sis;
+	windows.aggr_us = ctx->attrs.aggr_interval;
+}
+
+/* estimated_memory_bandwidth from the windows since the last refresh. */
+static void set_bandwidth(void)
+{
+	if (!windows.us)	/* none ended: keep the last estimate */
+		return;
+	WRITE_ONCE(estimated_memory_bandwidth,
+		   mul_u64_u64_div_u64(windows.bytes, USEC_PER_SEC,
+				       windows.us));
+	windows.bytes = 0;
+	windows.us = 0;
+}
+
+/* Fill @chunks from the regions of @ctx and return their total size. */
 static u64 collect(struct damon_ctx *ctx, struct idle_chunk *chunks)
 {
-	u64 total = 0, accessed = 0;
 	struct damon_target *t;
 	struct damon_region *r;
 	unsigned long i = 0;
+	u64 total = 0;
 
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
@@ -118,13 +170,9 @@ static u64 collect(struct damon_ctx *ctx, struct idle_chunk *chunks)
 			chunks[i].idle = region_idle(r, ctx);
 			chunks[i].sz = sz;
 			total += sz;
-			accessed += sz * damon_nr_accesses_mvsum(r, ctx);
 			i++;
 		}
 	}
-	WRITE_ONCE(estimated_memory_bandwidth,
-		   mul_u64_u64_div_u64(accessed, USEC_PER_SEC,
-				       ctx->attrs.aggr_interval));
 	return total;
 }
 
@@ -165,11 +213,13 @@ static int stat_refresh(struct damon_ctx *ctx)
 	unsigned long nr;
 	u64 total;
 
+	account_window(ctx);
 	if (time_before(jiffies, next_refresh))
 		return 0;
 	next_refresh = jiffies + STAT_REFRESH_INTERVAL;
 
 	WRITE_ONCE(aggr_interval_us, ctx->attrs.aggr_interval);
+	set_bandwidth();
 	nr = nr_regions(ctx);
 	if (!nr)
 		return 0;
@@ -221,6 +271,7 @@ static int stat_build(struct damon_ctx **ctxp)
 		goto out;
 	/* Let the regions settle before the first refresh. */
 	next_refresh = jiffies + STAT_REFRESH_INTERVAL;
+	memset(&windows, 0, sizeof(windows));
 	*ctxp = ctx;
 	return 0;
 out:
