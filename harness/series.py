@@ -354,6 +354,44 @@ def author():
     raise SystemExit("series: MAINTAINERS.damon has no M: line")
 
 
+def patch_files(path):
+    """The files a patch changes, from its diff headers."""
+    files = set()
+    for l in open(path, errors="replace"):
+        m = re.match(r"^(?:---|\+\+\+) [ab]/(\S+)", l)
+        if m:
+            files.add(m.group(1))
+    return sorted(files)
+
+
+def ours(f):
+    """Is f under one of our MAINTAINERS entry's F: patterns?"""
+    _, _, paths = maintainers_entry()
+    for l in paths:
+        if l.startswith("F:"):
+            pat = l[2:].strip()
+            if f == pat or (pat.endswith("/") and f.startswith(pat)):
+                return True
+    return False
+
+
+def maintainers_ok(path, gm_out):
+    """
+    A patch that touches our files must reach our entry's maintainer; one
+    that touches only files elsewhere (mm/memory.c, ...) cannot, and must
+    reach the maintainers get_maintainer.pl names for those (at least one
+    M: or L: line, e.g. THE REST's).
+    """
+    files = patch_files(path)
+    if any(ours(f) for f in files):
+        if author() in gm_out:
+            return True, ""
+        return False, "our maintainer not named: " + gm_out.strip()[-200:]
+    if re.search(r"^\s*[ML]:", gm_out, re.M) or "@" in gm_out:
+        return True, "outside our paths (%s)" % ", ".join(files[:3])
+    return False, "nobody named for " + ", ".join(files[:3])
+
+
 def overlay_files():
     """The repository's files that tree.sh overlays, in repo paths."""
     out = run(["git", "-C", REPO, "ls-files"]).split()
@@ -781,8 +819,8 @@ def check_series(a):
         r = subprocess.run([gm, "--no-git", "--no-rolestats", "--no-git-fallback",
                             "--sections", path], cwd=src, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        record("series:get_maintainer:" + p, author() in r.stdout,
-               "" if author() in r.stdout else r.stdout.strip()[-200:])
+        ok, why = maintainers_ok(path, r.stdout)
+        record("series:get_maintainer:" + p, ok, why)
     with open(os.path.join(CHECK, "checkpatch-checks.txt"), "w") as f:
         f.write("\n".join(left_checks) + "\n")
 
