@@ -387,7 +387,7 @@ def maintainers_ok(path, gm_out):
         if author() in gm_out:
             return True, ""
         return False, "our maintainer not named: " + gm_out.strip()[-200:]
-    if re.search(r"^\s*[ML]:", gm_out, re.M) or "@" in gm_out:
+    if re.search(r"^\s*[ML]:", gm_out, re.M):
         return True, "outside our paths (%s)" % ", ".join(files[:3])
     return False, "nobody named for " + ", ".join(files[:3])
 

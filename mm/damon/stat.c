@@ -73,15 +73,15 @@ static unsigned long next_refresh;	/* jiffies; only the kdamond uses it */
  * kdamond (stat_refresh() runs in every iteration of its main loop): their
  * bytes seen accessed, summed, and their length.  One interval alone
  * depends on where a few big regions happened to be sampled (readings of
- * 0.3x to 3x the true bandwidth were seen in the test guest); the sum over
+ * 0 to 3.3x the true bandwidth were seen in the test guest); the sum over
  * the ~5 s between refreshes averages that out.
  */
 static struct {
 	u64 bytes;		/* sum of region size x nr_accesses */
 	u64 us;			/* sum of aggregation intervals */
-	unsigned long aggr_sis;	/* &damon_ctx->next_aggregation_sis seen */
+	/* &damon_ctx->next_aggregation_sis seen; 0: nothing seen yet */
+	unsigned long aggr_sis;
 	unsigned long aggr_us;	/* aggr_interval the open window runs with */
-	bool primed;		/* the fields above describe this kdamond */
 } windows;
 
 static int cmp_idle(const void *a, const void *b)
@@ -130,7 +130,8 @@ static void account_window(struct damon_ctx *ctx)
 	struct damon_target *t;
 	struct damon_region *r;
 
-	if (windows.primed && ctx->next_aggregation_sis != windows.aggr_sis) {
+	/* the kdamond's setup makes next_aggregation_sis non-zero */
+	if (windows.aggr_sis && ctx->next_aggregation_sis != windows.aggr_sis) {
 		damon_for_each_target(t, ctx)
 			damon_for_each_region(r, t)
 				windows.bytes += (u64)damon_sz_region(r) *
@@ -138,7 +139,6 @@ static void account_window(struct damon_ctx *ctx)
 					damon_nr_accesses_mvsum(r, ctx);
 		windows.us += windows.aggr_us;
 	}
-	windows.primed = true;
 	windows.aggr_sis = ctx->next_aggregation_sis;
 	windows.aggr_us = ctx->attrs.aggr_interval;
 }
